@@ -1,0 +1,17 @@
+"""d2lite: the small shared package behind the d2lite deep-learning course.
+
+Every chapter notebook imports from here. Importing it is cheap: no network, no data, no global
+matplotlib or torch settings change. Each helper names the chapter that introduces it.
+"""
+from . import models
+from .config import budget, device, hello, profile, seed
+from .data import Batches, DatasetNotFoundError, fashion_mnist, text_labels
+from .plotting import new_figure, show, show_images
+from .training import History, evaluate_accuracy, train_classifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batches", "DatasetNotFoundError", "History", "budget", "device", "evaluate_accuracy", "fashion_mnist",
+    "hello", "models", "new_figure", "profile", "seed", "show", "show_images", "text_labels", "train_classifier",
+]

@@ -1,0 +1,155 @@
+"""Fashion-MNIST kept in memory on the device, batched and resized there (LeNet chapter onward)."""
+from __future__ import annotations
+
+import math
+import os
+import socket
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import torch
+import torch.nn.functional as F
+
+from .config import device as best_device
+
+TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
+               "sandal", "shirt", "sneaker", "bag", "ankle boot")
+FULL_SIZES = {"train": 60_000, "test": 10_000}
+
+
+class DatasetNotFoundError(RuntimeError):
+    """Raised when Fashion-MNIST is neither on disk nor downloadable; the message says what to do."""
+
+
+class Batches:
+    """One split as a uint8 tensor on the device, yielding float (B, 1, H, W) batches in [0, 1]."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, *,
+                 shuffle: bool, resize: int | tuple[int, int] | None = None, seed: int = 0,
+                 source: str = "") -> None:
+        if images.dtype != torch.uint8 or images.dim() != 3:
+            raise ValueError(f"images must be a uint8 tensor of shape (N, H, W), got {images.dtype} {tuple(images.shape)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        self.images, self.labels = images, labels        # (N, H, W) uint8, (N,) int64
+        self.batch_size, self.shuffle, self.source = batch_size, shuffle, source
+        self.resize = (resize, resize) if isinstance(resize, int) else resize
+        self._generator = torch.Generator().manual_seed(seed)   # a new order each epoch, same order each rerun
+
+    @property
+    def num_examples(self) -> int:
+        """Number of images in this split."""
+        return len(self.labels)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the images live, and so where every batch is made."""
+        return self.images.device
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n, b = self.num_examples, self.batch_size
+        order = torch.randperm(n, generator=self._generator).to(self.device) if self.shuffle else None
+        for start in range(0, n, b):
+            if order is None:                                  # contiguous slices: no copy of the index
+                X, y = self.images[start:start + b], self.labels[start:start + b]
+            else:
+                idx = order[start:start + b]
+                X, y = self.images[idx], self.labels[idx]
+            yield self.to_float(X), y
+
+    def to_float(self, X: torch.Tensor) -> torch.Tensor:
+        """Turn a uint8 (B, H, W) batch into float (B, 1, H', W') in [0, 1], resized on its device."""
+        X = X.unsqueeze(1).float().div_(255)                  # (B, 1, H, W)
+        if self.resize is not None and tuple(X.shape[-2:]) != self.resize:
+            shrinking = self.resize[0] < X.shape[-2]
+            X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=shrinking)
+        return X
+
+    def __repr__(self) -> str:
+        size = f"{self.resize[0]}x{self.resize[1]}" if self.resize else "x".join(map(str, self.images.shape[1:]))
+        return (f"Batches({self.num_examples:,} images {size}, batch_size={self.batch_size}, "
+                f"{len(self)} batches, shuffle={self.shuffle}, device={self.device})")
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data folder: `root`, else $D2LITE_DATA, else a per-user cache folder (never the current folder)."""
+    if root is None:
+        root = os.environ.get("D2LITE_DATA") or None
+    if root is None:
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(cache) / "d2lite" / "data"
+    return Path(root).expanduser().absolute()
+
+
+def _can_reach(url: str, timeout: float = 3.0) -> bool:
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _read_split(root: Path, train: bool, download: bool):
+    from torchvision.datasets import FashionMNIST   # imported here so that `import d2lite` stays cheap
+
+    try:
+        return FashionMNIST(str(root), train=train, download=False)
+    except RuntimeError:
+        pass                                           # not on disk yet
+    raw = root / "FashionMNIST" / "raw"
+    advice = (f"Either connect to the internet and run this again, or point the environment variable "
+              f"D2LITE_DATA (or the root= argument) at a folder that holds FashionMNIST/raw/ with the IDX files, "
+              f"e.g. D2LITE_DATA=../shared/data.")
+    if not download:
+        raise DatasetNotFoundError(f"Fashion-MNIST is not in {raw} and download=False. {advice}")
+    if not any(_can_reach(m) for m in FashionMNIST.mirrors):
+        raise DatasetNotFoundError(
+            f"Fashion-MNIST is not in {raw}, and it cannot be downloaded: no network connection to "
+            f"{', '.join(urlparse(m).hostname for m in FashionMNIST.mirrors)}. {advice}")
+    print(f"Downloading Fashion-MNIST (30 MB) into {root} ...")
+    try:
+        return FashionMNIST(str(root), train=train, download=True)
+    except Exception as err:                            # a broken download: say what to do, not a traceback
+        raise DatasetNotFoundError(f"Downloading Fashion-MNIST into {root} failed ({err}). {advice}") from None
+
+
+def fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, *,
+                  root: str | os.PathLike | None = None, device: torch.device | str | None = None,
+                  n_train: int | None = None, n_test: int | None = None, seed: int = 0,
+                  download: bool = True, verbose: bool = True) -> tuple[Batches, Batches]:
+    """Return (train_iter, test_iter) over Fashion-MNIST held on the device (LeNet chapter).
+
+    `n_train`/`n_test` keep only the first images of each split (small budgets); `resize` happens
+    per batch on the device. Data is read from `root`, else $D2LITE_DATA, else ~/.cache/d2lite/data.
+    """
+    root = data_root(root)
+    device = torch.device(device) if device is not None else best_device()
+    splits = []
+    for train, n_keep in ((True, n_train), (False, n_test)):
+        ds = _read_split(root, train, download)
+        images, labels = ds.data, ds.targets              # (N, 28, 28) uint8, (N,) int64
+        if n_keep is not None:
+            images, labels = images[:n_keep], labels[:n_keep]
+        splits.append((images.to(device), labels.to(device), len(ds.targets)))
+    (Xtr, ytr, full_tr), (Xte, yte, full_te) = splits
+    mini = full_tr < FULL_SIZES["train"] or full_te < FULL_SIZES["test"]
+    source = (f"Fashion-MNIST {'MINI SUBSET ' if mini else ''}from {root}: using {len(ytr):,} of {full_tr:,} "
+              f"training and {len(yte):,} of {full_te:,} test images")
+    if mini:
+        source += " (accuracies are NOT comparable with published full Fashion-MNIST results)"
+    if verbose:
+        print(source)
+    train_iter = Batches(Xtr, ytr, batch_size, shuffle=True, resize=resize, seed=seed, source=source)
+    test_iter = Batches(Xte, yte, batch_size, shuffle=False, resize=resize, source=source)
+    return train_iter, test_iter
+
+
+def text_labels(y: torch.Tensor | list[int]) -> list[str]:
+    """Names of Fashion-MNIST classes for a tensor or list of label indices."""
+    return [TEXT_LABELS[int(i)] for i in y]

@@ -1,0 +1,101 @@
+"""Figures without global matplotlib state: one live training figure updated in place, plus small helpers."""
+from __future__ import annotations
+
+import io
+import sys
+from typing import Sequence
+
+import torch
+from matplotlib.figure import Figure
+
+from .config import in_notebook
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (5.0, 3.2)):
+    """Return (fig, axes) for a figure that pyplot never sees, so nothing global changes."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=True)
+
+
+def figure_png(fig: Figure, dpi: int = 110) -> bytes:
+    """Render a figure to PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def show(fig: Figure, handle=None):
+    """Show a figure in a notebook (or update `handle` in place); return the display handle."""
+    if not in_notebook():
+        return None
+    from IPython.display import Image, display
+    image = Image(data=figure_png(fig), format="png")
+    if handle is None:
+        return display(image, display_id=True)
+    handle.update(image)
+    return handle
+
+
+def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
+                scale: float = 1.3) -> Figure:
+    """Draw a grid of (N, 1, H, W) or (N, H, W) images with optional titles; show it in notebooks."""
+    images = images.detach().float().cpu().reshape(len(images), *images.shape[-2:])
+    nrows = -(-len(images) // ncols)
+    fig, axes = new_figure(nrows, ncols, figsize=(ncols * scale, nrows * scale * 1.15))
+    for i, ax in enumerate(getattr(axes, "flat", [axes])):
+        ax.set_axis_off()
+        if i < len(images):
+            ax.imshow(images[i], cmap="gray_r")
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    show(fig)
+    return fig
+
+
+class TrainingPlot:
+    """Loss and accuracy per epoch: in notebooks one figure updated in place, elsewhere one line per epoch."""
+
+    def __init__(self, num_epochs: int, title: str = "", live: bool = True) -> None:
+        self.num_epochs, self.title = num_epochs, title
+        self.notebook = live and in_notebook()
+        self._figure_handle = self._status_handle = None
+
+    def status(self, text: str) -> None:
+        """Show a one-line status (progress within an epoch), replacing the previous one."""
+        if self.notebook:
+            from IPython.display import Markdown, display
+            shown = Markdown(f"`{text}`")
+            if self._status_handle is None:
+                self._status_handle = display(shown, display_id=True)
+            else:
+                self._status_handle.update(shown)
+        elif sys.stdout.isatty():
+            print(f"\r{text}", end="", flush=True)
+
+    def epoch_end(self, history, line: str) -> None:
+        """Record the end of an epoch: redraw the figure in notebooks, print a line elsewhere."""
+        if self.notebook:
+            self.status(line)
+            self._figure_handle = show(self.draw(history), self._figure_handle)
+        else:
+            print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
+
+    def draw(self, history) -> Figure:
+        """Draw the history's curves on fixed axes (epochs 1..num_epochs) so frames compare."""
+        fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(8.0, 3.0))
+        epochs = range(1, len(history.train_loss) + 1)
+        ax_loss.plot(epochs, history.train_loss, "o-", color="C0", label="train loss", ms=3)
+        ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0.5, self.num_epochs + 0.5))
+        ax_acc.plot(epochs, history.train_acc, "o-", color="C1", label="train acc", ms=3)
+        ax_acc.plot(range(1, len(history.test_acc) + 1), history.test_acc, "s--", color="C2",
+                    label="test acc", ms=3)
+        ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
+        for ax in (ax_loss, ax_acc):
+            ax.grid(alpha=0.3)
+            ax.legend(loc="best", fontsize=8)
+        if history.diverged_at is not None:
+            ax_loss.set_title(f"diverged at epoch {history.diverged_at}: loss became inf/NaN", color="red",
+                              fontsize=9)
+        if self.title:
+            fig.suptitle(self.title, fontsize=10)
+        return fig

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Make (or reuse) the course's virtual environment and print its path.
+# It lives outside the clone, under ~/.cache/d2lite/venvs/<hash of the requirements and Python>,
+# so repeated runs and fresh clones reuse the multi-GB torch install. The d2lite package itself is
+# linked from this checkout with a .pth file, so the cached environment always runs this clone's code.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+py="${PYTHON:-python3}"
+key="$( (cat "$root/requirements.txt" "$root/requirements-test.txt"; "$py" -c 'import sys; print(sys.version)') \
+        | sha256sum | cut -c1-16)"
+cache="${D2LITE_VENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/d2lite/venvs}"
+venv="$cache/$key"
+if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
+  echo "Creating the course environment in $venv (first time: about 2-5 minutes, several GB for torch)..." >&2
+  rm -rf "$venv" && mkdir -p "$cache"
+  "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+  # Everything but the '-e .' line: the package is linked below instead.
+  grep -v '^-e ' "$root/requirements.txt" > "$venv/requirements-no-self.txt"
+  "$venv/bin/python" -m pip install --quiet -r "$venv/requirements-no-self.txt" -r "$root/requirements-test.txt" \
+    2> >(grep -v "^WARNING: Location 'file:" >&2)
+  touch "$venv/.complete"
+fi
+site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "$root" > "$site/d2lite-checkout.pth"
+echo "$venv"
