@@ -3,7 +3,7 @@
 Every chapter notebook imports from here. Importing it is cheap: no network, no data, no global
 matplotlib or torch settings change. Each helper names the chapter that introduces it.
 """
-from . import models
+from . import models, widgets
 from .config import budget, device, hello, profile, seed
 from .data import Batches, DatasetNotFoundError, fashion_mnist, text_labels
 from .plotting import new_figure, show, show_images

@@ -1,0 +1,206 @@
+"""Sliders over a hyperparameter (weight decay, dropout, learning rate, polynomial degree chapters).
+
+`slider(compute, values, draw, label=...)` runs `compute` once per value, draws one picture per value, and shows:
+
+* a kernel-free slider: the pictures are embedded as PNG images and a few lines of plain JavaScript show one of them
+  at a time. It works on the website (no kernel, no network), in JupyterLab/Notebook and in Colab;
+* in a running notebook, also a live box (ipywidgets) to try a value that is not on the slider: it computes it on
+  demand, caches it, and adds it to the slider.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+import numbers
+import uuid
+from typing import Any, Callable, Hashable, Sequence
+
+from matplotlib.figure import Figure
+
+from .config import in_notebook
+from .plotting import figure_png
+
+# Swaps the frames of one slider: runs once per rendered output, finds its slider by id (no libraries, no network).
+_SCRIPT = """
+(function () {
+  var root = document.getElementById("%(id)s");
+  if (!root) { return; }
+  var input = root.querySelector("input[type=range]");
+  var shown = root.querySelector(".d2lite-slider-value");
+  var frames = root.querySelectorAll("img.d2lite-slider-frame");
+  function pick() {
+    var i = Number(input.value);
+    for (var k = 0; k < frames.length; k++) { frames[k].hidden = (k !== i); }
+    var text = frames[i].getAttribute("data-text");
+    shown.textContent = text;
+    input.setAttribute("aria-valuetext", text);
+    root.setAttribute("data-index", String(i));
+    root.setAttribute("data-value", frames[i].getAttribute("data-value"));
+  }
+  input.addEventListener("input", pick);
+  input.addEventListener("change", pick);
+  pick();
+})();
+"""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Slider:
+    """Precomputed results and pictures for a list of values, shown as a slider (see `slider`)."""
+
+    def __init__(self, compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any, Any, dict], Figure],
+                 *, label: str, fmt: str = "{:g}", start=None) -> None:
+        if not callable(compute) or not callable(draw):
+            raise TypeError("slider(compute, values, draw, label=...): compute and draw must be functions, "
+                            "compute(value) -> result and draw(value, result, results) -> Figure.")
+        if not isinstance(label, str) or not label:
+            raise ValueError("slider needs a label naming the value, e.g. label='λ'.")
+        values = list(values)
+        if len(values) < 2:
+            raise ValueError(f"a slider needs at least 2 values, got {values!r}.")
+        bad = [v for v in values if not _is_number(v)]
+        if bad:
+            raise TypeError(f"slider values must be finite numbers, got {bad!r}.")
+        if len(set(values)) != len(values):
+            raise ValueError(f"slider values must all differ, got {values!r}.")
+        try:
+            fmt.format(values[0])
+        except (ValueError, IndexError, KeyError, TypeError) as err:
+            raise ValueError(f"fmt={fmt!r} cannot format the value {values[0]!r} ({err}); "
+                             "use a format such as '{:g}' or '{:.2f}'.") from None
+        self.compute, self.draw, self.label, self.fmt = compute, draw, label, fmt
+        self.values: list = sorted(values)            # the grid the slider moves over (live values join it)
+        self.results: dict[Hashable, Any] = {}        # value -> compute(value), the cache
+        self.frames: dict[Hashable, bytes] = {}       # value -> PNG bytes of draw(...)
+        self.start = self.values[0] if start is None else self._find(start)
+        self._handle = None                           # the display handle of the kernel-free slider, if shown
+        for value in self.values:
+            self.result(value)
+        self._draw_frames()
+
+    def _find(self, value):
+        """The grid value equal (or very close) to `value`."""
+        for v in self.values:
+            if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12):
+                return v
+        raise ValueError(f"start={value!r} is not one of the slider's values {self.values}.")
+
+    def text(self, value) -> str:
+        """The label shown for a value, e.g. 'λ = 0.01'."""
+        return f"{self.label} = {self.fmt.format(value)}"
+
+    def result(self, value):
+        """compute(value), computed once per value and then taken from the cache."""
+        if value not in self.results:
+            self.results[value] = self.compute(value)
+        return self.results[value]
+
+    def _draw_frames(self) -> None:
+        """Draw every value's picture again (shared axis limits may change when a value joins), all the same size."""
+        results = {v: self.results[v] for v in self.values}
+        size = None
+        for value in self.values:
+            fig = self.draw(value, results[value], results)
+            if not isinstance(fig, Figure):
+                raise TypeError(f"draw must return a matplotlib Figure (make it with d2lite.new_figure), "
+                                f"got {type(fig).__name__} for {self.text(value)}.")
+            if size is None:
+                size = fig.get_size_inches()
+            fig.set_size_inches(size)                 # same pixel size for every frame, so nothing jumps
+            self.frames[value] = figure_png(fig)
+
+    def add(self, value):
+        """Live mode: compute `value` if it is new (cached), add it to the slider, redraw; return its result."""
+        if not _is_number(value):
+            raise ValueError(f"{self.label} must be a finite number, got {value!r}.")
+        if all(isinstance(v, numbers.Integral) for v in self.values):
+            if value != int(value):
+                raise ValueError(f"{self.label} takes whole numbers here, got {value!r}.")
+            value = int(value)
+        known = [v for v in self.values if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12)]
+        if known:
+            value = known[0]
+        result = self.result(value)
+        if not known:
+            self.values = sorted(self.values + [value])
+            self._draw_frames()
+        self.start = value
+        if self._handle is not None:
+            from IPython.display import HTML
+            self._handle.update(HTML(self.html()))
+        return result
+
+    def html(self) -> str:
+        """The kernel-free slider: every frame as an embedded PNG, and a range input that shows one at a time."""
+        uid = "d2lite-slider-" + uuid.uuid4().hex[:12]          # unique per output, so several sliders coexist
+        index = self.values.index(self.start)
+        images = []
+        for i, value in enumerate(self.values):
+            data = base64.b64encode(self.frames[value]).decode("ascii")
+            images.append(
+                f'<img class="d2lite-slider-frame" data-index="{i}" data-value="{value}" '
+                f'data-text="{html.escape(self.text(value))}" alt="{html.escape(self.text(value))}"'
+                f'{"" if i == index else " hidden"} style="max-width:100%;height:auto" '
+                f'src="data:image/png;base64,{data}">')
+        label = html.escape(self.label)
+        return (
+            f'<div class="d2lite-slider" id="{uid}" data-label="{label}" data-count="{len(self.values)}" '
+            f'data-index="{index}" data-value="{self.start}">\n'
+            f'<div style="display:flex;align-items:center;gap:0.8em;font-family:sans-serif">'
+            f'<input type="range" min="0" max="{len(self.values) - 1}" step="1" value="{index}" '
+            f'aria-label="{label}" style="width:18em">'
+            f'<span class="d2lite-slider-value" style="font-weight:bold">{html.escape(self.text(self.start))}</span>'
+            f'<span style="color:#777;font-size:85%">(drag, or click and use the arrow keys)</span></div>\n'
+            + "\n".join(images)
+            + f'\n<script>{_SCRIPT % {"id": uid}}</script>\n</div>'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def live_controls(self):
+        """Live mode (a running kernel): a box to type a value, compute it on demand, and add it to the slider."""
+        import ipywidgets as widgets
+
+        integer = all(isinstance(v, numbers.Integral) for v in self.values)
+        box = (widgets.IntText if integer else widgets.FloatText)(value=self.start, description=f"{self.label} =",
+                                                                 layout=widgets.Layout(width="14em"))
+        button = widgets.Button(description="Compute and show")
+        status = widgets.Label(value=f"Try a {self.label} that is not on the slider.")
+
+        def on_click(_button) -> None:
+            value = box.value
+            status.value = f"computing {self.text(value)} ..."
+            try:
+                known = value in self.results
+                self.add(value)
+                status.value = f"showing {self.text(value)}" + (" (cached)" if known else " (computed, now on the slider)")
+            except Exception as err:                  # shown to the student; a callback's traceback would be hidden
+                status.value = f"{self.text(value)} failed: {type(err).__name__}: {err}"
+
+        button.on_click(on_click)
+        return widgets.HBox([box, button, status])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
+        self._handle = display(HTML(self.html()), display_id=True)
+        if in_notebook():
+            try:
+                controls = self.live_controls()
+            except ImportError:                       # no ipywidgets: the kernel-free slider still works
+                return
+            display(controls)
+
+
+def slider(compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any, Any, dict], Figure], *,
+           label: str, fmt: str = "{:g}", start=None) -> Slider:
+    """Precompute `compute(v)` for every v in `values` and show `draw`'s pictures under a slider (weight decay chapter).
+
+    `draw(value, result, results)` returns one frame (a Figure from d2lite.new_figure); `results` maps every value to
+    its result, so draw can keep the axes fixed across frames. End a cell with the returned object to show it.
+    """
+    return Slider(compute, values, draw, label=label, fmt=fmt, start=start)
