@@ -1,0 +1,111 @@
+"""d2lite.training: the loop learns, never re-initialises, stops on divergence, and reports its history."""
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import d2lite
+from d2lite.data import Batches
+
+
+def toy_problem(n=512, seed=0, batch_size=64):
+    """Two well-separated classes of 'images': bright left half vs bright right half, plus noise."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 2, (n,), generator=g)
+    X = torch.randint(0, 60, (n, 8, 8), generator=g, dtype=torch.uint8)
+    X[y == 0, :, :4] += 150
+    X[y == 1, :, 4:] += 150
+    return Batches(X[:384], y[:384], batch_size, shuffle=True), Batches(X[384:], y[384:], batch_size, shuffle=False)
+
+
+def small_net():
+    d2lite.seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
+def test_loss_falls_and_history_is_complete():
+    train_iter, test_iter = toy_problem()
+    history = d2lite.train_classifier(small_net(), train_iter, test_iter, num_epochs=5, lr=0.5, plot=False)
+    assert len(history.train_loss) == len(history.train_acc) == len(history.test_acc) == 5
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert history.test_acc[-1] > 0.9
+    assert history.examples_per_sec > 0 and history.time > 0 and history.diverged_at is None
+    assert "test acc" in history.summary()
+
+
+def test_never_reinitialises_the_students_weights():
+    train_iter, test_iter = toy_problem()
+    net = small_net()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(0.0123)
+    snapshot = [p.clone() for p in net.parameters()]
+    d2lite.train_classifier(net, train_iter, test_iter, 1, lr=1e-9, plot=False)
+    for before, after in zip(snapshot, net.parameters()):
+        torch.testing.assert_close(before, after, rtol=0, atol=1e-6)
+
+
+def test_divergence_stops_with_a_warning_and_returns_what_it_has():
+    train_iter, test_iter = toy_problem()
+    with pytest.warns(RuntimeWarning, match=r"diverged at epoch \d+.*smaller learning rate"):
+        d2lite.seed(0)      # a deep linear net (products of weights) with a far too large learning rate
+        net = nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.Linear(64, 64), nn.Linear(64, 2))
+        history = d2lite.train_classifier(net, train_iter, test_iter, 20, lr=10.0, plot=False)
+    assert history.diverged_at is not None and history.diverged_at <= 20
+    assert len(history.train_loss) == history.diverged_at - 1
+    assert "DIVERGED" in history.summary() or "no epoch completed" in history.summary()
+
+
+def test_clipping_tames_the_same_learning_rate():
+    train_iter, test_iter = toy_problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # any divergence warning fails the test
+        history = d2lite.train_classifier(small_net(), train_iter, test_iter, 3, lr=5.0, clip_grad_norm=0.5,
+                                          plot=False)
+    assert history.diverged_at is None
+
+
+def test_seeded_runs_reproduce():
+    runs = []
+    for _ in range(2):
+        train_iter, test_iter = toy_problem()
+        net = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(64, 2))
+        with torch.no_grad():
+            net[2].weight.zero_(); net[2].bias.zero_()
+        runs.append(d2lite.train_classifier(net, train_iter, test_iter, 2, lr=0.1, plot=False).train_loss)
+    assert runs[0] == runs[1]
+
+
+def test_weight_decay_applies_to_weights_not_biases():
+    net = small_net()
+    opt = d2lite.training.default_optimizer(net, lr=0.1, weight_decay=0.01)
+    decayed = {id(p) for g in opt.param_groups if g["weight_decay"] == 0.01 for p in g["params"]}
+    assert decayed == {id(net[1].weight), id(net[3].weight)}
+
+
+def test_custom_optimizer_and_clear_errors():
+    train_iter, test_iter = toy_problem()
+    net = small_net()
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    history = d2lite.train_classifier(net, train_iter, test_iter, 2, lr=0.01, optimizer=opt, plot=False)
+    assert history.train_loss[-1] < history.train_loss[0]
+    with pytest.raises(ValueError, match="weight_decay"):
+        d2lite.train_classifier(net, train_iter, test_iter, 1, lr=0.1, optimizer=opt, weight_decay=0.1)
+    with pytest.raises(ValueError, match="num_epochs"):
+        d2lite.train_classifier(net, train_iter, test_iter, 0, lr=0.1)
+
+
+def test_prints_one_line_per_epoch_outside_a_notebook(capsys):
+    train_iter, test_iter = toy_problem()
+    d2lite.train_classifier(small_net(), train_iter, test_iter, 3, lr=0.5)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("epoch ")]
+    assert [l.split(":")[0] for l in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+
+
+def test_training_figure_draws_history():
+    train_iter, test_iter = toy_problem()
+    history = d2lite.train_classifier(small_net(), train_iter, test_iter, 2, lr=0.5, plot=False)
+    fig = d2lite.plotting.TrainingPlot(2).draw(history)
+    png = d2lite.plotting.figure_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(fig.axes) == 2
