@@ -4,6 +4,7 @@ Every chapter notebook imports from here. Importing it is cheap: no network, no 
 matplotlib or torch settings change. Each helper names the chapter that introduces it.
 """
 from . import models, widgets
+from . import check  # exercise checkers: d2lite.check.NAME(your_function)
 from .config import budget, device, hello, profile, seed
 from .data import Batches, DatasetNotFoundError, fashion_mnist, text_labels
 from .plotting import new_figure, show, show_images
