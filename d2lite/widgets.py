@@ -31,7 +31,7 @@ _SCRIPT = """
   var frames = root.querySelectorAll("img.d2lite-slider-frame");
   function pick() {
     var i = Number(input.value);
-    for (var k = 0; k < frames.length; k++) { frames[k].hidden = (k !== i); }
+    for (var k = 0; k < frames.length; k++) { frames[k].style.display = (k === i) ? "" : "none"; }
     var text = frames[i].getAttribute("data-text");
     shown.textContent = text;
     input.setAttribute("aria-valuetext", text);
@@ -144,7 +144,7 @@ class Slider:
             images.append(
                 f'<img class="d2lite-slider-frame" data-index="{i}" data-value="{value}" '
                 f'data-text="{html.escape(self.text(value))}" alt="{html.escape(self.text(value))}"'
-                f'{"" if i == index else " hidden"} style="max-width:100%;height:auto" '
+                f' style="max-width:100%;height:auto{"" if i == index else ";display:none"}" '
                 f'src="data:image/png;base64,{data}">')
         label = html.escape(self.label)
         return (
@@ -202,5 +202,6 @@ def slider(compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any,
 
     `draw(value, result, results)` returns one frame (a Figure from d2lite.new_figure); `results` maps every value to
     its result, so draw can keep the axes fixed across frames. End a cell with the returned object to show it.
+    If every value is an int (a polynomial degree, say), live mode accepts whole numbers only.
     """
     return Slider(compute, values, draw, label=label, fmt=fmt, start=start)
