@@ -222,7 +222,7 @@ def l2_penalty(fn: Callable[[torch.Tensor], Any]) -> None:
         raise _Fail(f"for w = [1, -2, 3] expected (1 + 4 + 9)/2 = 7, got {_fmt(got)}" + (f": {why}" if why else ""))
     W = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     out = _call(fn, W, shown="l2_penalty(W)")
-    got = _number(out, "l2_penalty(W) for a 2×2 matrix W")
+    got = _number(out, "l2_penalty(W) for a 2×2 matrix W (the sum over all its entries)")
     if not math.isclose(got, 15.0, rel_tol=1e-5):
         raise _Fail(f"for the matrix W = [[1, 2], [3, 4]] expected (1 + 4 + 9 + 16)/2 = 15, got {_fmt(got)}: "
                     "sum the squares of all entries, whatever the shape")
@@ -336,12 +336,15 @@ def _linear(n_in: int, n_out: int) -> _Layer:
     return nn.Linear, dict(in_features=n_in, out_features=n_out)
 
 
+def _plain(value: Any) -> Any:
+    """A pair of equal numbers as one number, as nn layers are usually written: (3, 3) -> 3."""
+    return value[0] if isinstance(value, tuple) and len(value) > 0 and len(set(value)) == 1 else value
+
+
 def _describe(layer: _Layer) -> str:
     """How a layer reads in a hint: 'Conv2d(in_channels=3, out_channels=8, kernel_size=3, ...)'."""
     kind, attrs = layer
-    shown = {name: value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
-             for name, value in attrs.items()}
-    return f"{kind.__name__}(" + ", ".join(f"{name}={value}" for name, value in shown.items()) + ")"
+    return f"{kind.__name__}(" + ", ".join(f"{name}={_plain(value)}" for name, value in attrs.items()) + ")"
 
 
 def _attribute(module: nn.Module, name: str) -> Any:
@@ -376,7 +379,7 @@ def _compare_layers(layers: list[nn.Module], expected: list[_Layer], shown: str)
             have = _attribute(layer, name)
             same = math.isclose(have, want) if isinstance(want, float) and isinstance(have, float) else have == want
             if not same:
-                raise _Fail(f"layer {i} of {shown} should be {_describe((kind, attrs))}; yours has {name}={have}")
+                raise _Fail(f"layer {i} of {shown} should be {_describe((kind, attrs))}; yours has {name}={_plain(have)}")
     if len(layers) < len(expected):
         raise _Fail(f"{shown} has {len(layers)} layers, {len(expected)} expected: layer {len(layers)} should be "
                     f"{_describe(expected[len(layers)])}")
@@ -423,13 +426,12 @@ def _check_shape_table(layers: list[nn.Module], table: list[tuple[str, tuple[int
 
 
 def _check_block(block: Any, expected: list[_Layer], shape: tuple[int, ...], want: tuple[int, ...],
-                 shown: str, shape_hint: Callable[[tuple[int, ...]], str]) -> None:
-    """A block: a Sequential whose output shape for `shape` is `want`, with exactly the expected layers."""
-    layers = _flat_layers(block, shown)
+                 shown: str) -> None:
+    """A block: a Sequential with exactly the expected layers, mapping an input of `shape` to `want`."""
+    _compare_layers(_flat_layers(block, shown), expected, shown)
     got = tuple(_forward(block, shape, shown).shape)
     if got != want:
-        raise _Fail(f"{shown} maps an input of shape {shape} to {want}, yours gave {got}{shape_hint(got)}")
-    _compare_layers(layers, expected, shown)
+        raise _Fail(f"{shown} should map an input of shape {shape} to {want}, yours gave {got}")
 
 
 @_checker("3×3 convolutions with padding 1 and ReLUs, then 2×2 max pooling with stride 2.")
@@ -442,14 +444,7 @@ def vgg_block(fn: Callable[[int, int, int], Any]) -> None:
         for i in range(num_convs):
             expected += [_conv(c_in if i == 0 else c_out, c_out, 3, padding=1), (nn.ReLU, {})]
         expected.append(_pool(nn.MaxPool2d, 2, 2))
-
-        def hint(got: tuple[int, ...], side: int = side) -> str:
-            if got[-2:] == (side, side):
-                return ": height and width were not halved; end the block with nn.MaxPool2d(kernel_size=2, stride=2)"
-            if len(got) == 4 and got[-1] < side // 2:
-                return ": each 3×3 convolution shrinks the image by 2 without padding; use padding=1"
-            return ""
-        _check_block(block, expected, (2, c_in, side, side), (2, c_out, side // 2, side // 2), shown, hint)
+        _check_block(block, expected, (2, c_in, side, side), (2, c_out, side // 2, side // 2), shown)
 
 
 @_checker("the convolution you asked for, then two 1×1 convolutions, each followed by a ReLU.")
@@ -461,13 +456,8 @@ def nin_block(fn: Callable[[int, int, int, int, int], Any]) -> None:
         block = _call(fn, c_in, c_out, k, s, p, shown=shown, first=case == 0)
         expected = [_conv(c_in, c_out, k, s, p), (nn.ReLU, {}), _conv(c_out, c_out, 1), (nn.ReLU, {}),
                     _conv(c_out, c_out, 1), (nn.ReLU, {})]
-        out = (side + 2 * p - k) // s + 1
-
-        def hint(got: tuple[int, ...], out: int = out) -> str:
-            if len(got) == 4 and got[-1] < out:
-                return ": the two extra convolutions are 1×1 with stride 1 and no padding, so they keep height and width"
-            return ""
-        _check_block(block, expected, (2, c_in, side, side), (2, c_out, out, out), shown, hint)
+        out = (side + 2 * p - k) // s + 1                 # the first convolution's output side; 1×1 ones keep it
+        _check_block(block, expected, (2, c_in, side, side), (2, c_out, out, out), shown)
 
 
 # --- Whole networks as in the notes: LeNet and AlexNet -----------------------------------------------------------------
