@@ -153,3 +153,29 @@ def fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, 
 def text_labels(y: torch.Tensor | list[int]) -> list[str]:
     """Names of Fashion-MNIST classes for a tensor or list of label indices."""
     return [TEXT_LABELS[int(i)] for i in y]
+
+
+def _whole_number(name: str, value) -> int:
+    """`value` as an int, or a ValueError saying that `name` must be a whole number."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    return value.__index__()
+
+
+def k_fold(n: int, k: int, *, shuffle: bool = True,
+           seed: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield (train_idx, val_idx) for K-fold cross-validation of n examples (model selection chapter).
+
+    The indices 0..n-1 are split into k blocks of nearly equal size (shuffled first, with `seed`, unless
+    shuffle=False). Fold i validates on block i and trains on all the others, so every index is validated
+    exactly once. Both index tensors are int64 and sorted.
+    """
+    n, k = _whole_number("n", n), _whole_number("k", k)
+    if k < 2:
+        raise ValueError(f"k-fold cross-validation needs k >= 2 folds (k = 1 would leave no data to train on), "
+                         f"got k={k}.")
+    if k > n:
+        raise ValueError(f"k={k} folds need at least k examples, but n={n}: use k <= n (k = n is leave-one-out).")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)) if shuffle else torch.arange(n)
+    blocks = torch.tensor_split(order, k)                  # k blocks; the first n % k get one extra example
+    return ((torch.cat(blocks[:i] + blocks[i + 1:]).sort().values, blocks[i].sort().values) for i in range(k))
