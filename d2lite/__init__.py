@@ -11,6 +11,7 @@ from .data import Batches, DatasetNotFoundError, fashion_mnist, text_labels
 from .data import k_fold
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import new_figure, show, show_images
+from .regularization import dropout_layer, l2_penalty
 from .training import History, evaluate_accuracy, train_classifier
 
 __version__ = "0.1.0"
@@ -19,5 +20,5 @@ __all__ = [
     "k_fold", "regression",
     "LayerStats", "init_weights", "layer_stats", "total_grad_norm", "train_quietly", "xavier_std",
     "Batches", "DatasetNotFoundError", "History", "budget", "device", "evaluate_accuracy", "fashion_mnist",
-    "hello", "models", "new_figure", "profile", "seed", "show", "show_images", "text_labels", "train_classifier",
+    "dropout_layer", "hello", "l2_penalty", "models", "new_figure", "profile", "seed", "show", "show_images", "text_labels", "train_classifier",
 ]
