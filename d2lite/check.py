@@ -15,6 +15,8 @@ import itertools
 import math
 import operator
 import random
+import signal
+import threading
 from typing import Any, Callable, Iterator
 
 import torch
@@ -60,7 +62,7 @@ def _call(fn: Callable, *args: Any, shown: str, first: bool = False) -> Any:
     """
     try:
         out = fn(*args)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Fail):
         raise
     except BaseException as error:          # anything the student's code does, SystemExit included
         raise _Fail(f"{shown} raised {_short(error)}") from None
@@ -76,7 +78,7 @@ def _take(items: Any, limit: int, shown: str) -> list:
     """At most `limit` items of an iterable (bounded, so an endless generator cannot hang the check)."""
     try:
         return list(itertools.islice(iter(items), limit))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Fail):
         raise
     except TypeError:
         raise _Fail(f"{shown} should be iterable, but it is a {type(items).__name__}: {_fmt(items)}") from None
@@ -108,6 +110,31 @@ def _keep_random_state() -> Iterator[None]:
             random.setstate(state)
 
 
+TIME_LIMIT = 60.0     # seconds a whole check may take before it counts as an endless loop
+
+
+class _TooSlow(_Fail):
+    """The student's code ran past TIME_LIMIT."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, name: str) -> Iterator[None]:
+    """Stop the check after `seconds` (an endless loop); only where SIGALRM exists and in the main thread."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _TooSlow(f"checking your {name} took more than {seconds:.0f} s: is there an endless loop?")
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _checker(success: str) -> Callable[[Callable[[Any], None]], Callable[[Any], bool]]:
     """Turn a body that raises _Fail/_NotSolved into a checker that prints one line and returns True/False."""
     def wrap(body: Callable[[Any], None]) -> Callable[[Any], bool]:
@@ -117,7 +144,7 @@ def _checker(success: str) -> Callable[[Callable[[Any], None]], Callable[[Any], 
                 if not callable(fn):
                     raise _Fail(f"pass your function itself, e.g. check.{body.__name__}({body.__name__}), "
                                 f"not its result; got {type(fn).__name__} {_fmt(fn)}")
-                with _keep_random_state():
+                with _keep_random_state(), _time_limit(TIME_LIMIT, body.__name__):
                     body(fn)
             except KeyboardInterrupt:
                 raise
@@ -399,7 +426,7 @@ def _forward(net: nn.Module, shape: tuple[int, ...], shown: str) -> torch.Tensor
     try:
         with torch.no_grad():
             out = net(_input_for(net, shape))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Fail):
         raise
     except BaseException as error:
         raise _Fail(f"running {shown} on an input of shape {shape} raised {_short(error)}") from None
@@ -416,7 +443,7 @@ def _check_shape_table(layers: list[nn.Module], table: list[tuple[str, tuple[int
         for i, (layer, (name, want)) in enumerate(zip(layers, table)):
             try:
                 X = layer(X)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, _Fail):
                 raise
             except BaseException as error:
                 raise _Fail(f"layer {i} of {shown} ({name}) raised {_short(error)}") from None

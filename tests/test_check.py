@@ -280,3 +280,14 @@ def test_checking_leaves_the_random_generators_as_they_were(capsys):
     check.k_fold(k_fold_tensors)
     assert torch.equal(torch.rand(3), expected[0]) and random.random() == expected[1]
     capsys.readouterr()
+
+
+def test_an_endless_loop_is_stopped_with_a_hint(capsys, monkeypatch):
+    monkeypatch.setattr(check, "TIME_LIMIT", 1.0)
+
+    def xavier_std(n_in, n_out):
+        while True:
+            n_in += 1
+
+    result, out = run(capsys, "xavier_std", xavier_std)
+    assert result is False and "endless loop" in out, out
