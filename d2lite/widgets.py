@@ -24,7 +24,7 @@ from .plotting import figure_png
 # Swaps the frames of one slider: runs once per rendered output, finds its slider by id (no libraries, no network).
 _SCRIPT = """
 (function () {
-  var root = document.getElementById("%(id)s");
+  var root = document.getElementById("SLIDER_ID");
   if (!root) { return; }
   var input = root.querySelector("input[type=range]");
   var shown = root.querySelector(".d2lite-slider-value");
@@ -40,9 +40,31 @@ _SCRIPT = """
   }
   input.addEventListener("input", pick);
   input.addEventListener("change", pick);
+  // Handle the keys here: notebook front ends (JupyterLab) would otherwise take arrow keys for their own shortcuts.
+  var steps = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, Home: -frames.length, End: frames.length};
+  input.addEventListener("keydown", function (event) {
+    if (!(event.key in steps)) { return; }
+    input.value = String(Math.min(frames.length - 1, Math.max(0, Number(input.value) + steps[event.key])));
+    pick();
+    event.preventDefault();
+    event.stopPropagation();
+  });
   pick();
 })();
 """
+
+# The slider's HTML. data-* attributes say which frame is shown (the browser test reads them);
+# data-lm-suppress-shortcuts keeps JupyterLab's keyboard shortcuts away from the slider.
+_TEMPLATE = """<div class="d2lite-slider" id="{id}" data-label="{label}" data-count="{count}" data-index="{index}"
+ data-value="{value}" data-lm-suppress-shortcuts="true">
+<div style="display:flex;align-items:center;gap:0.8em;font-family:sans-serif">
+<input type="range" min="0" max="{last}" step="1" value="{index}" aria-label="{label}" style="width:18em">
+<span class="d2lite-slider-value" style="font-weight:bold">{text}</span>
+<span style="color:#777;font-size:85%">(drag, or click and use the arrow keys)</span>
+</div>
+{images}
+<script>{script}</script>
+</div>"""
 
 
 def _is_number(value: Any) -> bool:
@@ -76,18 +98,18 @@ class Slider:
         self.values: list = sorted(values)            # the grid the slider moves over (live values join it)
         self.results: dict[Hashable, Any] = {}        # value -> compute(value), the cache
         self.frames: dict[Hashable, bytes] = {}       # value -> PNG bytes of draw(...)
-        self.start = self.values[0] if start is None else self._find(start)
+        self.integer = all(isinstance(v, numbers.Integral) for v in values)   # e.g. a polynomial degree
+        self.start = self.values[0] if start is None else self._on_grid(start)
+        if self.start is None:
+            raise ValueError(f"start={start!r} is not one of the slider's values {self.values}.")
         self._handle = None                           # the display handle of the kernel-free slider, if shown
         for value in self.values:
             self.result(value)
         self._draw_frames()
 
-    def _find(self, value):
-        """The grid value equal (or very close) to `value`."""
-        for v in self.values:
-            if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12):
-                return v
-        raise ValueError(f"start={value!r} is not one of the slider's values {self.values}.")
+    def _on_grid(self, value):
+        """The slider's value equal (or very close) to `value`, or None."""
+        return next((v for v in self.values if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12)), None)
 
     def text(self, value) -> str:
         """The label shown for a value, e.g. 'λ = 0.01'."""
@@ -117,15 +139,15 @@ class Slider:
         """Live mode: compute `value` if it is new (cached), add it to the slider, redraw; return its result."""
         if not _is_number(value):
             raise ValueError(f"{self.label} must be a finite number, got {value!r}.")
-        if all(isinstance(v, numbers.Integral) for v in self.values):
+        if self.integer:
             if value != int(value):
                 raise ValueError(f"{self.label} takes whole numbers here, got {value!r}.")
             value = int(value)
-        known = [v for v in self.values if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12)]
-        if known:
-            value = known[0]
+        known = self._on_grid(value)
+        if known is not None:
+            value = known
         result = self.result(value)
-        if not known:
+        if known is None:
             self.values = sorted(self.values + [value])
             self._draw_frames()
         self.start = value
@@ -136,28 +158,19 @@ class Slider:
 
     def html(self) -> str:
         """The kernel-free slider: every frame as an embedded PNG, and a range input that shows one at a time."""
-        uid = "d2lite-slider-" + uuid.uuid4().hex[:12]          # unique per output, so several sliders coexist
         index = self.values.index(self.start)
         images = []
         for i, value in enumerate(self.values):
-            data = base64.b64encode(self.frames[value]).decode("ascii")
-            images.append(
-                f'<img class="d2lite-slider-frame" data-index="{i}" data-value="{value}" '
-                f'data-text="{html.escape(self.text(value))}" alt="{html.escape(self.text(value))}"'
-                f' style="max-width:100%;height:auto{"" if i == index else ";display:none"}" '
-                f'src="data:image/png;base64,{data}">')
-        label = html.escape(self.label)
-        return (
-            f'<div class="d2lite-slider" id="{uid}" data-label="{label}" data-count="{len(self.values)}" '
-            f'data-index="{index}" data-value="{self.start}">\n'
-            f'<div style="display:flex;align-items:center;gap:0.8em;font-family:sans-serif">'
-            f'<input type="range" min="0" max="{len(self.values) - 1}" step="1" value="{index}" '
-            f'aria-label="{label}" style="width:18em">'
-            f'<span class="d2lite-slider-value" style="font-weight:bold">{html.escape(self.text(self.start))}</span>'
-            f'<span style="color:#777;font-size:85%">(drag, or click and use the arrow keys)</span></div>\n'
-            + "\n".join(images)
-            + f'\n<script>{_SCRIPT % {"id": uid}}</script>\n</div>'
-        )
+            text = html.escape(self.text(value))
+            hidden = "" if i == index else ";display:none"      # without JavaScript, the start frame still shows
+            png = base64.b64encode(self.frames[value]).decode("ascii")
+            images.append(f'<img class="d2lite-slider-frame" data-index="{i}" data-value="{value}" data-text="{text}" '
+                          f'alt="{text}" style="max-width:100%;height:auto{hidden}" src="data:image/png;base64,{png}">')
+        uid = "d2lite-slider-" + uuid.uuid4().hex[:12]          # unique per output, so several sliders coexist
+        count = len(self.values)
+        return _TEMPLATE.format(id=uid, label=html.escape(self.label), count=count, last=count - 1, index=index,
+                                value=self.start, text=html.escape(self.text(self.start)),
+                                images="\n".join(images), script=_SCRIPT.replace("SLIDER_ID", uid))
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -166,9 +179,8 @@ class Slider:
         """Live mode (a running kernel): a box to type a value, compute it on demand, and add it to the slider."""
         import ipywidgets as widgets
 
-        integer = all(isinstance(v, numbers.Integral) for v in self.values)
-        box = (widgets.IntText if integer else widgets.FloatText)(value=self.start, description=f"{self.label} =",
-                                                                 layout=widgets.Layout(width="14em"))
+        text_box = widgets.IntText if self.integer else widgets.FloatText
+        box = text_box(value=self.start, description=f"{self.label} =", layout=widgets.Layout(width="14em"))
         button = widgets.Button(description="Compute and show")
         status = widgets.Label(value=f"Try a {self.label} that is not on the slider.")
 
@@ -178,7 +190,8 @@ class Slider:
             try:
                 known = value in self.results
                 self.add(value)
-                status.value = f"showing {self.text(value)}" + (" (cached)" if known else " (computed, now on the slider)")
+                how = "cached" if known else "computed, now on the slider"
+                status.value = f"showing {self.text(value)} ({how})"
             except Exception as err:                  # shown to the student; a callback's traceback would be hidden
                 status.value = f"{self.text(value)} failed: {type(err).__name__}: {err}"
 
