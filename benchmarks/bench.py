@@ -1,0 +1,417 @@
+"""The course's data pipeline and training loop, side by side with the classic per-sample pipeline (performance issue).
+
+Everything runs in one process and ends with one table of ratios, so a noisy machine slows both sides alike.
+
+    python benchmarks/bench.py                   # CPU: loader at 28x28 and 224, LeNet training, the λ slider
+    python benchmarks/bench.py --device cuda     # adds LeNet, AlexNet, VGG (÷4) and NiN on 60,000 synthetic images
+    python benchmarks/bench.py --quick           # tiny sizes, seconds: checks that everything runs (tests use it)
+
+"Classic" is the pipeline the reference course (d2l) uses: torchvision's FashionMNIST dataset with per-sample PIL
+`Resize`/`ToTensor` transforms and a DataLoader with worker processes, and a training loop that syncs with the host
+on every batch (`.item()`) and redraws a live matplotlib plot every epoch. Both sides read the same files.
+See benchmarks/README.md for the figures, the machine they come from and what limits each path.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import datetime
+import io
+import os
+import platform
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+
+import d2lite
+from d2lite.plotting import TrainingPlot, figure_png
+
+# One row of the final table: what, unit, classic, d2lite, ratio (how many times better d2lite is), target, note.
+Row = dict
+
+
+# ----------------------------------------------------------------------------------------------- shared helpers
+def sync(device: torch.device) -> None:
+    """Wait until the device has finished its queued work, so a clock reading means something."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def cpu_model() -> str:
+    """The CPU's model name as lscpu prints it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def classic_loader(root: Path, train: bool, batch_size: int, resize: int | None, workers: int,
+                   limit: int | None = None) -> DataLoader:
+    """The classic pipeline: a torchvision dataset that converts (and resizes) one PIL image at a time."""
+    steps = [transforms.ToTensor()]
+    if resize:
+        steps.insert(0, transforms.Resize(resize))
+    dataset = datasets.FashionMNIST(str(root), train=train, transform=transforms.Compose(steps), download=False)
+    if limit is not None:                                   # the first `limit` images, as d2lite's n_train/n_test
+        dataset.data, dataset.targets = dataset.data[:limit], dataset.targets[:limit]
+    return DataLoader(dataset, batch_size, shuffle=train, num_workers=workers)
+
+
+def course_loader(root: Path, batch_size: int, resize: int | None, device: torch.device,
+                  limit: int | None = None):
+    """The course pipeline: d2lite.fashion_mnist (the first `limit` images of each split), silent."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return d2lite.fashion_mnist(batch_size, resize, root=root, device=device, download=False,
+                                    n_train=limit, n_test=limit)
+
+
+def timed(fn: Callable[[], object], device: torch.device) -> tuple[object, float]:
+    """Run fn() and return (its result, seconds), with the device synchronised on both ends."""
+    sync(device)
+    t0 = time.perf_counter()
+    out = fn()
+    sync(device)
+    return out, time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------------------------------------- loader
+def read_epochs(batches: Iterable, device: torch.device, min_seconds: float, min_epochs: int) -> float:
+    """Images per second over whole epochs (at least min_epochs and min_seconds), touching every pixel."""
+    def run() -> int:
+        total, n, epochs, t0 = torch.zeros((), device=device), 0, 0, time.perf_counter()
+        while epochs < min_epochs or time.perf_counter() - t0 < min_seconds:
+            for X, _ in batches:
+                total += X.to(device, non_blocking=True).sum()   # forces any lazy work (resize, copy) to happen
+                n += len(X)
+            epochs += 1
+        total.item()
+        return n
+
+    for X, _ in batches:            # warm-up: one untimed epoch (allocator, first kernels, lazy imports)
+        X.to(device).sum().item()
+    n, seconds = timed(run, device)
+    return n / seconds
+
+
+def bench_loader(args, device: torch.device, resize: int | None) -> list[Row]:
+    """Images per second of d2lite.fashion_mnist and of the classic DataLoader over the training split."""
+    size = f"{resize}x{resize}" if resize else "28x28"
+    (train_iter, _), setup_course = timed(lambda: course_loader(args.data, args.batch_size, resize, device, args.limit),
+                                         device)
+    classic, setup_classic = timed(
+        lambda: classic_loader(args.data, True, args.batch_size, resize, args.workers, args.limit), device)
+    course_rate = read_epochs(train_iter, device, args.loader_seconds, 2)
+    classic_rate = read_epochs(classic, device, args.loader_seconds, 1)
+    target = 20 if resize is None else 2
+    return [
+        dict(what=f"loader {size}", unit="images/s", classic=classic_rate, course=course_rate,
+             ratio=course_rate / classic_rate, target=f">= {target}x" if device.type == "cpu" else "",
+             note=f"train split, batch {args.batch_size}, classic with {args.workers} workers"),
+        dict(what=f"  setup {size}", unit="s", classic=setup_classic, course=setup_course,
+             ratio=setup_classic / setup_course, target="", note="build the loader (d2lite reads the files here)"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------- training
+def classic_accuracy(net: nn.Module, loader: Iterable, device: torch.device) -> float:
+    """Test accuracy as the classic loop computes it: one host sync per batch."""
+    net.eval()
+    correct = n = 0
+    with torch.no_grad():
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            correct += (net(X).argmax(dim=1) == y).sum().item()        # host sync per batch
+            n += y.numel()
+    return correct / n
+
+
+class ClassicAnimator:
+    """A live plot redrawn from scratch on every update, as d2l's Animator does; rendered to a PNG buffer."""
+
+    def __init__(self, num_epochs: int) -> None:
+        self.fig = Figure(figsize=(3.5, 2.5))
+        self.ax = self.fig.add_subplot()
+        self.num_epochs, self.points = num_epochs, []
+
+    def add(self, epoch: int, *values: float) -> None:
+        self.points.append((epoch, *values))
+        self.ax.cla()
+        for k, label in enumerate(("train loss", "train acc", "test acc"), 1):
+            self.ax.plot([p[0] for p in self.points], [p[k] for p in self.points], label=label)
+        self.ax.set(xlabel="epoch", xlim=(1, self.num_epochs))
+        self.ax.legend()
+        self.ax.grid()
+        figure_png(self.fig)                      # what display(fig) costs in a notebook: a full PNG render
+
+
+def classic_train(net: nn.Module, train_loader: Iterable, test_loader: Iterable | None, num_epochs: int,
+                  lr: float, device: torch.device, *, limit_batches: int | None = None,
+                  clock_from_batch: int = 0) -> tuple[float, float]:
+    """The classic training loop (d2l's train_ch6 without re-initialising); returns (final test accuracy, seconds).
+
+    For timing a fixed number of batches: `limit_batches` ends each epoch early (then nothing is evaluated or
+    plotted), and the clock starts at batch `clock_from_batch` of the first epoch (the earlier ones warm up).
+    """
+    net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+    animator = ClassicAnimator(num_epochs)
+    test_acc, t0 = float("nan"), None
+    for epoch in range(1, num_epochs + 1):
+        net.train()
+        loss_sum = correct = n = 0.0
+        for i, (X, y) in enumerate(train_loader):
+            if epoch == 1 and i == clock_from_batch:
+                sync(device)
+                t0 = time.perf_counter()
+            if limit_batches is not None and i == limit_batches:
+                break
+            X, y = X.to(device), y.to(device)
+            optimizer.zero_grad()
+            y_hat = net(X)
+            batch_loss = loss(y_hat, y)
+            batch_loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                loss_sum += batch_loss.item() * y.numel()                   # host sync per batch
+                correct += (y_hat.argmax(dim=1) == y).sum().item()          # and another
+                n += y.numel()
+        if limit_batches is None:
+            test_acc = classic_accuracy(net, test_loader, device)
+            animator.add(epoch, loss_sum / n, correct / n, test_acc)
+    sync(device)
+    return test_acc, time.perf_counter() - t0
+
+
+def course_train(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float, device: torch.device):
+    """d2lite.train_classifier, silent; returns (history, wall seconds)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return timed(lambda: d2lite.train_classifier(net, train_iter, test_iter, num_epochs, lr, device=device),
+                     device)
+
+
+def notebook_plot_seconds(history, num_epochs: int, repeats: int = 3) -> float:
+    """Seconds d2lite's live figure costs per epoch in a notebook (a draw and a PNG render), measured here."""
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        figure_png(TrainingPlot(num_epochs, live=False).draw(history))
+        seconds.append(time.perf_counter() - t0)
+    return statistics.median(seconds)
+
+
+def bench_training(args, device: torch.device) -> list[Row]:
+    """LeNet on Fashion-MNIST: seconds per epoch and final test accuracy, course loop against classic loop."""
+    d2lite.seed(args.seed)
+    net = d2lite.models.lenet()
+    twin = copy.deepcopy(net)                                 # the same initial weights for both loops
+    train_iter, test_iter = course_loader(args.data, args.batch_size, None, device, args.limit)
+    history, course_s = course_train(net, train_iter, test_iter, args.epochs, args.lr, device)
+    plot_s = notebook_plot_seconds(history, args.epochs)
+    course_epoch = course_s / args.epochs + plot_s           # as in a notebook: one figure rendered per epoch
+
+    torch.manual_seed(args.seed)
+    train_loader = classic_loader(args.data, True, args.batch_size, None, args.workers, args.limit)
+    test_loader = classic_loader(args.data, False, args.batch_size, None, args.workers, args.limit)
+    classic_acc, classic_s = classic_train(twin, train_loader, test_loader, args.epochs, args.lr, device)
+    classic_epoch = classic_s / args.epochs
+    course_acc = history.test_acc[-1]
+    gap = 100 * (course_acc - classic_acc)
+    return [
+        dict(what="LeNet training", unit="s/epoch", classic=classic_epoch, course=course_epoch,
+             ratio=classic_epoch / course_epoch, target=">= 2.5x" if device.type == "cpu" else "",
+             note=f"{args.epochs} epochs, lr {args.lr}, batch {args.batch_size}, wall time incl. test + plot "
+                  f"(d2lite plot {plot_s * 1e3:.0f} ms/epoch added)"),
+        dict(what="  final test acc", unit="acc", classic=classic_acc, course=course_acc, ratio=None,
+             target="|gap| <= 2 pts", note=f"gap {gap:+.1f} points ({'OK' if abs(gap) <= 2 else 'NOT MET'})"),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------- GPU / CNNs
+def write_synthetic_fashion_mnist(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
+    """Random 28x28 uint8 images and labels as IDX files in torchvision's layout, so both pipelines read them."""
+    g = torch.Generator().manual_seed(seed)
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        for kind, array in (("images", torch.randint(0, 256, (n, 28, 28), generator=g, dtype=torch.uint8)),
+                            ("labels", torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8))):
+            header = struct.pack(f">{1 + array.dim()}i", 0x0800 | array.dim(), *array.shape)
+            (raw / f"{split}-{kind}-idx{array.dim()}-ubyte").write_bytes(header + array.numpy().tobytes())
+
+
+def cnn_cases(quick: bool) -> list[tuple[str, Callable[[], nn.Module] | None, int | None, int, float, str]]:
+    """(name, builder or None if d2lite lacks it, resize, batch size, lr, target) as in the book's GPU runs."""
+    models = d2lite.models
+    vgg11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+    found = {name: getattr(models, name, None) for name in ("alexnet", "vgg", "nin")}
+    # --quick (a code-path check, also on a CPU): narrow nets; the book-scale nets otherwise
+    div, small = (16, dict(width_divisor=16, hidden=64)) if quick else (1, {})
+    return [
+        ("LeNet 28x28", models.lenet, None, 256, 0.9, "<= 0.5 s"),
+        ("AlexNet 224", found["alexnet"] and (lambda: found["alexnet"](10, **small)), 224, 128, 0.01, "<= 3 s"),
+        ("VGG-11 /4 224", found["vgg"] and (lambda: found["vgg"](vgg11, 10, **(small or dict(width_divisor=4)))),
+         224, 128, 0.05, "<= 4 s"),
+        ("NiN 224", found["nin"] and (lambda: found["nin"](10, width_divisor=div)), 224, 128, 0.1, "<= 4 s"),
+    ]
+
+
+def bench_cnns(args, device: torch.device) -> list[Row]:
+    """Seconds per epoch of 60,000 synthetic images: train_classifier against the classic loop and pipeline."""
+    n_train, n_test = (8, 4) if args.quick else (60_000, 10_000)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="d2lite-bench-") as tmp:
+        root = Path(tmp)
+        write_synthetic_fashion_mnist(root, n_train, n_test)
+        for name, build, resize, batch_size, lr, target in cnn_cases(args.quick):
+            if build is None:
+                rows.append(dict(what=name, unit="s/epoch", classic=None, course=None, ratio=None, target=target,
+                                 note="SKIPPED: d2lite.models has no builder for it yet"))
+                continue
+            batch_size = min(batch_size, n_train // 2)
+            d2lite.seed(args.seed)
+            net = build()
+            twin = copy.deepcopy(net)
+            train_iter, test_iter = course_loader(root, batch_size, resize, device)
+            epochs = 1 if args.quick else 2                                       # epoch 1 warms up (autotune)
+            history, _ = course_train(net, train_iter, test_iter, epochs, lr, device)
+            course_epoch = history.epoch_time[-1]                                 # training only, as the target
+
+            loader = classic_loader(root, True, batch_size, resize, args.workers)
+            per_epoch = len(loader)
+            warm, clocked = (1, 1) if args.quick else (5, min(args.classic_batches, per_epoch - 5))
+            _, classic_s = classic_train(twin, loader, None, 1, lr, device, limit_batches=warm + clocked,
+                                         clock_from_batch=warm)
+            classic_epoch = classic_s / clocked * per_epoch
+            rows.append(dict(what=name, unit="s/epoch", classic=classic_epoch, course=course_epoch,
+                             ratio=classic_epoch / course_epoch, target=f"{target}, >= 5x",
+                             note=f"{n_train:,} synthetic images, batch {batch_size}; classic: "
+                                  f"{clocked} batches extrapolated to {per_epoch}"))
+            del net, twin, train_iter, test_iter, loader
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------------ sliders
+def bench_slider(args) -> list[Row]:
+    """Live-mode retraining of the weight-decay chapter's experiment for one new λ (the λ slider)."""
+    note = "precomputed-frame swap: client-side JS, no kernel, no network (not timed here)"
+    try:
+        from d2lite import regularization
+    except ImportError:
+        regularization = None
+    train = getattr(regularization, "train_weight_decay", None) if regularization else None
+    if train is None:
+        return [dict(what="lambda slider, live", unit="s/value", classic=None, course=None, ratio=None,
+                     target="<= 1 s", note="UNMEASURED: d2lite.regularization.train_weight_decay not found; " + note)]
+    seconds = []
+    for lambd in (0.0, 3.0, 1.0):                 # the first run warms up; the others are "new slider values"
+        with contextlib.redirect_stdout(io.StringIO()):
+            _, s = timed(lambda: train(lambd), torch.device("cpu"))
+        seconds.append(s)
+    return [dict(what="lambda slider, live", unit="s/value", classic=None, course=max(seconds[1:]), ratio=None,
+                 target="<= 1 s", note=f"worst of {len(seconds) - 1} new values, train_weight_decay(λ); " + note)]
+
+
+# -------------------------------------------------------------------------------------------------------- table
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "images/s":
+        return f"{value:,.0f}"
+    if unit == "acc":
+        return f"{value:.3f}"
+    return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    """Print the rows as a Markdown table (paste-able into benchmarks/README.md)."""
+    print("| what | unit | classic | d2lite | d2lite advantage | target | note |")
+    print("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    for r in rows:
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.1f}x"
+        print(f"| {r['what']} | {r['unit']} | {fmt(r['classic'], r['unit'])} | {fmt(r['course'], r['unit'])} "
+              f"| {ratio} | {r['target']} | {r['note']} |")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="tiny sizes: check that everything runs (seconds)")
+    p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (d2lite.device()); default auto")
+    p.add_argument("--data", type=Path, default=None,
+                   help="folder with FashionMNIST/raw (default: $D2LITE_DATA, else d2lite's cache folder)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads in this process (default: torch's choice, one per core)")
+    p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the classic pipeline (default 2)")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--epochs", type=int, default=10, help="LeNet training epochs, both loops (default 10)")
+    p.add_argument("--lr", type=float, default=0.9, help="LeNet learning rate, both loops (default 0.9, as d2l)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None,
+                   help="use only the first N images of each split, both pipelines (default: all; --quick: 512)")
+    p.add_argument("--loader-seconds", type=float, default=3.0, help="time each loader at least this long")
+    p.add_argument("--classic-batches", type=int, default=50, help="batches timed per CNN in the classic loop")
+    p.add_argument("--only", default="loader,train,cnn,slider",
+                   help="comma-separated parts to run: loader, train, cnn, slider (default: all)")
+    p.add_argument("--cnn-on-cpu", action="store_true",
+                   help="run the CNN part without CUDA too (use with --quick: it checks the code path only)")
+    args = p.parse_args(argv)
+    args.data = d2lite.data.data_root(args.data)
+    if args.quick:
+        args.epochs, args.loader_seconds, args.batch_size = 2, 0.0, min(args.batch_size, 32)
+        args.limit = args.limit or 512
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    device = d2lite.device() if args.device == "auto" else torch.device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    parts = set(args.only.split(","))
+    print(f"# d2lite benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__} ({torch.get_num_threads()} "
+          f"threads), device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""))
+    sizes = [len(d.targets) for d in (datasets.FashionMNIST(str(args.data), train=t) for t in (True, False))]
+    used = "" if args.limit is None else f", using the first {args.limit:,} of each"
+    print(f"data: {args.data} ({sizes[0]:,} train / {sizes[1]:,} test images{used})\n", flush=True)
+
+    rows: list[Row] = []
+    if "loader" in parts:
+        for resize in (None, 224):
+            rows += bench_loader(args, device, resize)
+    if "train" in parts:
+        rows += bench_training(args, device)
+    if "cnn" in parts:
+        if device.type == "cuda" or args.cnn_on_cpu:
+            rows += bench_cnns(args, device)
+        else:
+            rows.append(dict(what="CNNs on a GPU", unit="s/epoch", classic=None, course=None, ratio=None,
+                             target="see README", note=f"UNMEASURED: no CUDA device (running on {device})"))
+    if "slider" in parts:
+        rows += bench_slider(args)
+    print_table(rows)
+    print("\nd2lite advantage = classic / d2lite for times, d2lite / classic for rates (higher is better for d2lite).")
+
+
+if __name__ == "__main__":
+    main()
