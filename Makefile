@@ -2,13 +2,14 @@
 #   make site   build the website with every notebook executed, then open it
 #   make test   run the test suite (package, notebooks, site build, browser)
 # D2LITE_PROFILE=smoke|cpu|gpu picks the compute budget (default: gpu with CUDA, else cpu).
-VENV = $(shell tools/venv.sh)
+VENV := $(shell tools/venv.sh)
+export PATH := $(VENV)/bin:$(PATH)
 
 .PHONY: site test
 site:
-	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+	jupyter-book build -W -n --keep-going .
 	@echo "Built: file://$(CURDIR)/_build/html/index.html"
-	@$(VENV)/bin/python -c "import os, webbrowser; os.environ.get('DISPLAY') and webbrowser.open('file://$(CURDIR)/_build/html/index.html')" || true
+	@python -c "import os, webbrowser; os.environ.get('DISPLAY') and webbrowser.open('file://$(CURDIR)/_build/html/index.html')" || true
 
 test:
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	python -m pytest $(PYTEST_ARGS)

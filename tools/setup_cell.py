@@ -46,12 +46,10 @@ def write(path: Path, source: str) -> None:
     """Replace (or insert) the notebook's setup cell."""
     nb = nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": [TAG]})
-    cell.pop("id", None)
     if nb.cells and TAG in nb.cells[0].get("metadata", {}).get("tags", []):
-        cell["id"] = nb.cells[0].get("id")
         nb.cells[0] = cell
     else:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(source, metadata={"tags": [TAG]}))
+        nb.cells.insert(0, cell)
     nbformat.write(nb, path)
 
 
