@@ -6,21 +6,18 @@ with the keyboard, dragged with the mouse and set by script, and the picture mus
 
 Options (environment variables):
   D2LITE_SITE=path/to/_build/html   test an already built site instead of building the book (conftest `built_site`)
-  D2LITE_BOOK=path/to/book          take the pages from that book's _toc.yml (default: this repository)
   D2LITE_SCREENSHOTS=folder         keep the screenshots there (default: a pytest temporary folder)
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = Path(os.environ.get("D2LITE_BOOK", ROOT)).absolute()
+from chapters import ROOT, toc_chapters
+
 # Addresses (prefixes) a page may request from other hosts. Requests are blocked anyway, so the test runs offline;
 # one listed here is just not reported. Empty: every page must work with no network at all.
 ALLOWED_REMOTE: tuple[str, ...] = ()
@@ -29,34 +26,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 
 
-def toc_pages(toc_path: Path) -> list[str]:
-    """The root page and every file listed in a Jupyter Book _toc.yml, without extension, in book order."""
-    toc = yaml.safe_load(toc_path.read_text())
-    pages = [toc["root"]]
-
-    def walk(entries) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            for key in ("chapters", "sections", "parts"):
-                walk(entry.get(key))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    walk(toc.get("sections"))
-    return [str(Path(p).with_suffix("")) if Path(p).suffix in (".md", ".ipynb") else p for p in pages]
-
-
 def calls_slider(page: str) -> bool:
     """True if the page's notebook source calls the slider (so its built page must show one)."""
-    source = BOOK / f"{page}.ipynb"
+    source = ROOT / f"{page}.ipynb"
     if not source.exists():
         return False
     cells = json.loads(source.read_text())["cells"]
     return any("slider(" in "".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
-PAGES = toc_pages(BOOK / "_toc.yml")
+PAGES = ["intro"] + toc_chapters()          # the front page and every chapter, in course order
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +43,6 @@ def site(request) -> Path:
     """The built html folder: $D2LITE_SITE if set, else the repository's book built by conftest's `built_site`."""
     if os.environ.get("D2LITE_SITE"):
         return Path(os.environ["D2LITE_SITE"]).absolute()
-    if BOOK != ROOT:
-        pytest.fail("D2LITE_BOOK needs D2LITE_SITE: build that book first and point D2LITE_SITE at its html folder.")
     return request.getfixturevalue("built_site")
 
 
@@ -83,7 +60,7 @@ def screenshots(tmp_path_factory) -> Path:
 def browser():
     """Headless Chromium from the system package, driven by Playwright."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (.ci/run does).")
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
