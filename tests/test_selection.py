@@ -126,6 +126,8 @@ def test_w_max_limits_the_range_of_the_weights():
 
 
 @pytest.mark.parametrize("kwargs, words", [(dict(num_epochs=0), "num_epochs"),
+                                           (dict(num_epochs=5, lr=0.0), "lr must be a positive"),
+                                           (dict(num_epochs=5, w_max=-1.0), "w_max must be a positive"),
                                            (dict(num_epochs=5, x_val=torch.zeros(3)), "both x_val and y_val")])
 def test_fit_poly_rejects_bad_arguments(kwargs, words):
     with pytest.raises(ValueError, match=words):
