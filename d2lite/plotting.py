@@ -7,6 +7,7 @@ from typing import Sequence
 
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .config import in_notebook
 
@@ -37,8 +38,8 @@ def show(fig: Figure, handle=None):
 
 
 def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
-                scale: float = 1.3) -> Figure:
-    """Draw a grid of (N, 1, H, W) or (N, H, W) images with optional titles; show it in notebooks."""
+                scale: float = 1.3, colors: Sequence[str] | None = None) -> Figure:
+    """Draw a grid of (N, 1, H, W) or (N, H, W) images with optional titles (and title colors); show it in notebooks."""
     images = images.detach().float().cpu().reshape(len(images), *images.shape[-2:])
     nrows = -(-len(images) // ncols)
     fig, axes = new_figure(nrows, ncols, figsize=(ncols * scale, nrows * scale * 1.15))
@@ -47,7 +48,7 @@ def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols
         if i < len(images):
             ax.imshow(images[i], cmap="gray_r")
             if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+                ax.set_title(titles[i], fontsize=8, color=colors[i] if colors else "black")
     show(fig)
     return fig
 
@@ -91,6 +92,7 @@ class TrainingPlot:
                     label="test acc", ms=3)
         ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
         for ax in (ax_loss, ax_acc):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             ax.legend(loc="best", fontsize=8)
         if history.diverged_at is not None:
