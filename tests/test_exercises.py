@@ -29,6 +29,7 @@ SECTION_HEADING = re.compile(r"^#{1,2}\s+\S.*$", re.M)
 PYTHON_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```", re.S | re.M)
 CHECK_CALL = re.compile(r"\bd2lite\.check\.(\w+)\s*\(")
 FENCED_CODE = re.compile(r"^```.*?^```", re.S | re.M)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MYST_SOLUTION = re.compile(r"\{dropdown\}|\{toggle\}|:class:\s*dropdown|\{admonition\}|\{solution")
 
 
@@ -154,29 +155,40 @@ def _printed(cell) -> str:
 
 def with_solutions(nb):
     """A copy with each stub replaced by its solution, then each original stub and its check cell appended
-    again; returns (notebook, solved check cells, unsolved check cells)."""
+    again; returns (notebook, replaced stub cells, their check cells, the appended check cells)."""
     nb = copy.deepcopy(nb)
-    solved, rerun = [], []
+    stubs, solved, rerun = [], [], []
     for i, cell in enumerate(list(nb.cells)):
         if not _is_stub(cell):
             continue
         check_cell = next(j for j in range(i + 1, len(nb.cells)) if nb.cells[j].cell_type == "code")
         rerun += [cell.source, nb.cells[check_cell].source]
         cell.source = next(_solution_code(c) for c in nb.cells[i + 1:] if _solution_code(c) is not None)
+        stubs.append(i)
         solved.append(check_cell)
     for source in rerun:
         nb.cells.append(nbformat.v4.new_code_cell(source))
     unsolved = list(range(len(nb.cells) - len(rerun) + 1, len(nb.cells), 2))
-    return nb, solved, unsolved
+    return nb, stubs, solved, unsolved
+
+
+def _failure(nb, stubs: list[int], first_appended: int) -> str:
+    """Which cell raised, what it is, and the end of its traceback without terminal colours."""
+    j = next(j for j, c in enumerate(nb.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+    part = ("a solution swapped in for a stub" if j in stubs else
+            "an unsolved stub or its check, run again at the end" if j >= first_appended else "a chapter cell")
+    error = next(o for o in nb.cells[j].outputs if o.get("output_type") == "error")
+    traceback = ANSI.sub("", "\n".join(error.get("traceback", [])))
+    return f"with the solutions filled in, cell {j} ({part}) raised:\n{nb.cells[j].source[:400]}\n---\n{traceback[-1500:]}"
 
 
 def solution_problems(nb, cwd: Path, timeout: int = 600) -> list[str]:
     """Run the notebook with its solutions filled in; every check must pass, and the stubs must say not solved."""
-    nb, solved, unsolved = with_solutions(nb)
+    nb, stubs, solved, unsolved = with_solutions(nb)
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
-    except CellExecutionError as error:
-        return [f"the notebook with its solutions filled in fails:\n{str(error)[-3000:]}"]
+    except CellExecutionError:
+        return [_failure(nb, stubs, len(nb.cells) - 2 * len(unsolved))]
     problems = []
     for j in solved:
         out = _printed(nb.cells[j])
