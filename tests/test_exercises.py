@@ -16,7 +16,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from chapters import ROOT, toc_chapters
 from d2lite import check
@@ -172,9 +171,8 @@ def with_solutions(nb):
     return nb, stubs, solved, unsolved
 
 
-def _failure(nb, stubs: list[int], first_appended: int) -> str:
-    """Which cell raised, what it is, and the end of its traceback without terminal colours."""
-    j = next(j for j, c in enumerate(nb.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+def _failure(nb, j: int, stubs: list[int], first_appended: int) -> str:
+    """What cell j is, its source and the end of its traceback without terminal colours."""
     part = ("a solution swapped in for a stub" if j in stubs else
             "an unsolved stub or its check, run again at the end" if j >= first_appended else "a chapter cell")
     error = next(o for o in nb.cells[j].outputs if o.get("output_type") == "error")
@@ -183,13 +181,14 @@ def _failure(nb, stubs: list[int], first_appended: int) -> str:
 
 
 def solution_problems(nb, cwd: Path, timeout: int = 600) -> list[str]:
-    """Run the notebook with its solutions filled in; every check must pass, and the stubs must say not solved."""
+    """Run the notebook with its solutions filled in; no cell may raise, every check must pass, and the stubs
+    run again at the end must say not solved. Execution goes on after an error so that all problems show."""
     nb, stubs, solved, unsolved = with_solutions(nb)
-    try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
-    except CellExecutionError:
-        return [_failure(nb, stubs, len(nb.cells) - 2 * len(unsolved))]
-    problems = []
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    first_appended = len(nb.cells) - 2 * len(unsolved)
+    problems = [_failure(nb, j, stubs, first_appended) for j, c in enumerate(nb.cells)
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     for j in solved:
         out = _printed(nb.cells[j])
         if "✔ Correct" not in out or "Not solved" in out or "✘" in out:
@@ -247,6 +246,7 @@ def _notebook(*solutions: str, summary_gap: str = "\n\n", count: int = 4):
 
 
 RIGHT = "import math\n\n# Xavier: the variance is 2 / (n_in + n_out)\ndef xavier_std(n_in, n_out):\n    return math.sqrt(2 / (n_in + n_out))"
+FAILING = "import no_such_module_d2lite\n\ndef xavier_std(n_in, n_out):\n    return 0.1"
 WRONG = "import math\n\ndef xavier_std(n_in, n_out):\n    return math.sqrt(2 / n_in)"
 
 
@@ -261,6 +261,10 @@ def test_structure_check_accepts_the_convention_and_names_each_departure():
     assert "must be the last section" in " ".join(exercise_problems(nb))
 
 
-def test_solution_run_accepts_a_right_solution_and_reports_a_wrong_one(tmp_path):
-    problems = solution_problems(_notebook(RIGHT, WRONG), tmp_path, timeout=120)
-    assert len(problems) == 1 and "cell 9" in problems[0] and "n_in only" in problems[0], problems
+def test_solution_run_accepts_a_right_solution_and_reports_wrong_and_failing_ones(tmp_path):
+    problems = solution_problems(_notebook(RIGHT, WRONG, FAILING), tmp_path, timeout=120)
+    assert len(problems) == 3, problems
+    raised, wrong, not_correct = problems       # check cells 5 (right), 9 (wrong), 13 (after the failing solution, 12)
+    assert "cell 12 (a solution swapped in for a stub) raised" in raised and "ModuleNotFoundError" in raised
+    assert "cell 9" in wrong and "n_in only" in wrong
+    assert "cell 13" in not_correct and "expected '✔ Correct'" in not_correct
