@@ -79,6 +79,12 @@ def _call(fn: Callable, *args: Any, shown: str, first: bool = False) -> Any:
     return out
 
 
+def _name(fn: Any, default: str) -> str:
+    """The student's function name for hints (e.g. 'my_lenet'); `default` for lambdas and other objects."""
+    name = getattr(fn, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else default
+
+
 def _take(items: Any, limit: int, shown: str) -> list:
     """At most `limit` items of an iterable (bounded, so an endless generator cannot hang the check)."""
     try:
@@ -193,8 +199,9 @@ def _indices(obj: Any, n: int, shown: str) -> list[int]:
 @_checker("every example is validated exactly once, and each fold trains on all the others.")
 def k_fold(fn: Callable[[int, int], Any]) -> None:
     """Check fn(n, k), which yields k pairs (train_idx, val_idx) partitioning range(n) (model selection chapter)."""
+    name = _name(fn, "k_fold")
     for case, (n, k) in enumerate([(10, 5), (7, 3), (12, 4)]):
-        shown = f"k_fold({n}, {k})"
+        shown = f"{name}({n}, {k})"
         folds = _take(_call(fn, n, k, shown=shown, first=case == 0), k + 1, shown)
         if len(folds) != k:
             more = " or more" if len(folds) > k else ""
@@ -204,13 +211,14 @@ def k_fold(fn: Callable[[int, int], Any]) -> None:
             where = f"fold {i} of {shown}"
             if not isinstance(fold, (tuple, list)) or len(fold) != 2:
                 raise _Fail(f"{where} should be a pair (train_idx, val_idx), got {_fmt(fold)}")
-            train, val = (_indices(part, n, f"{name} of {where}") for part, name in zip(fold, ("train_idx", "val_idx")))
-            for name, idx in (("train_idx", train), ("val_idx", val)):
+            train, val = (_indices(part, n, f"{label} of {where}")
+                          for part, label in zip(fold, ("train_idx", "val_idx")))
+            for label, idx in (("train_idx", train), ("val_idx", val)):
                 outside = [j for j in idx if not 0 <= j < n]
                 if outside:
-                    raise _Fail(f"{name} of {where} contains {outside[0]}, outside range({n})")
+                    raise _Fail(f"{label} of {where} contains {outside[0]}, outside range({n})")
                 if len(set(idx)) != len(idx):
-                    raise _Fail(f"{name} of {where} lists an index twice: {_fmt(idx)}")
+                    raise _Fail(f"{label} of {where} lists an index twice: {_fmt(idx)}")
             if not val:
                 raise _Fail(f"val_idx of {where} is empty: each of the k blocks must hold some examples")
             both = sorted(set(train) & set(val))
@@ -239,8 +247,9 @@ def k_fold(fn: Callable[[int, int], Any]) -> None:
 @_checker("the penalty is ‖w‖²/2, a tensor whose gradient is w.")
 def l2_penalty(fn: Callable[[torch.Tensor], Any]) -> None:
     """Check fn(w) = ‖w‖²/2 = sum of w² over all entries, halved (weight decay chapter)."""
+    name = _name(fn, "l2_penalty")
     w = torch.tensor([1.0, -2.0, 3.0])
-    got = _number(_call(fn, w.clone(), shown="l2_penalty(w)", first=True), "l2_penalty(w)")
+    got = _number(_call(fn, w.clone(), shown=f"{name}(w)", first=True), f"{name}(w)")
     squares = float((w ** 2).sum())                       # 14
     mistakes = {squares: "you forgot the ½", float(w.abs().sum()): "that is the L1 norm ∑|wᵢ|; square the entries",
                 float(w.abs().sum()) / 2: "that is half the L1 norm; square the entries instead of taking |wᵢ|",
@@ -250,13 +259,13 @@ def l2_penalty(fn: Callable[[torch.Tensor], Any]) -> None:
         why = next((m for value, m in mistakes.items() if math.isclose(got, value, rel_tol=1e-5)), "")
         raise _Fail(f"for w = [1, -2, 3] expected (1 + 4 + 9)/2 = 7, got {_fmt(got)}" + (f": {why}" if why else ""))
     W = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    out = _call(fn, W, shown="l2_penalty(W)")
-    got = _number(out, "l2_penalty(W) for a 2×2 matrix W (the sum over all its entries)")
+    out = _call(fn, W, shown=f"{name}(W)")
+    got = _number(out, f"{name}(W) for a 2×2 matrix W (the sum over all its entries)")
     if not math.isclose(got, 15.0, rel_tol=1e-5):
         raise _Fail(f"for the matrix W = [[1, 2], [3, 4]] expected (1 + 4 + 9 + 16)/2 = 15, got {_fmt(got)}: "
                     "sum the squares of all entries, whatever the shape")
     if not isinstance(out, torch.Tensor) or out.grad_fn is None:
-        raise _Fail(f"l2_penalty(W) returned {type(out).__name__} {_fmt(out)}, which autograd cannot differentiate: "
+        raise _Fail(f"{name}(W) returned {type(out).__name__} {_fmt(out)}, which autograd cannot differentiate: "
                     "return a tensor computed from w (no .item(), float() or numpy)")
     out.reshape(()).backward()
     if W.grad is None or not torch.allclose(W.grad, W.detach()):
@@ -268,7 +277,7 @@ def l2_penalty(fn: Callable[[torch.Tensor], Any]) -> None:
 
 def _dropout_out(fn: Callable, X: torch.Tensor, p: float, first: bool = False) -> torch.Tensor:
     """fn(X, p) as a float tensor of X's shape, else a hint."""
-    shown = f"dropout_layer(X, {p})"
+    shown = f"{_name(fn, 'dropout_layer')}(X, {p})"
     out = _call(fn, X, p, shown=shown, first=first)
     if not isinstance(out, torch.Tensor):
         raise _Fail(f"{shown} should return a tensor like X, got {type(out).__name__} {_fmt(out)}")
@@ -279,12 +288,13 @@ def _dropout_out(fn: Callable, X: torch.Tensor, p: float, first: bool = False) -
 
 @_checker("elements are zeroed with probability p and the rest scaled by 1/(1 − p); the mean is kept.")
 def dropout_layer(fn: Callable[[torch.Tensor, float], Any]) -> None:
-    """Check fn(X, p): each element 0 with probability p, else x/(1 − p); fresh masks; p = 0 and 1 (dropout chapter)."""
+    """Check fn(X, p): each element is 0 with probability p, else x/(1 − p), a new mask per call (dropout chapter)."""
     X = torch.linspace(0.5, 1.5, 1000).reshape(10, 100)
     before = X.clone()
     _dropout_out(fn, X, 0.5, first=True)
     if not torch.equal(X, before):
-        raise _Fail("dropout_layer(X, 0.5) changed X in place; build a new tensor instead, e.g. mask * X / (1 - p)")
+        raise _Fail(f"{_name(fn, 'dropout_layer')}(X, 0.5) changed X in place; build a new tensor instead, "
+                    "e.g. mask * X / (1 - p)")
 
     p = 0.2
     out = _dropout_out(fn, X, p)
@@ -301,7 +311,8 @@ def dropout_layer(fn: Callable[[torch.Tensor, float], Any]) -> None:
         out = _dropout_out(fn, ones, p)
         zeroed = (out == 0).float().mean().item()
         if abs(zeroed - p) > 0.02:
-            why = ": did you keep elements with probability p instead of 1 − p?" if abs(zeroed - (1 - p)) < 0.02 else ""
+            flipped = abs(zeroed - (1 - p)) < 0.02
+            why = ": did you keep elements with probability p instead of 1 − p?" if flipped else ""
             raise _Fail(f"with p = {p} about {p:.0%} of the elements should be zero, but {zeroed:.1%} of "
                         f"100,000 were{why}")
         mean = out.mean().item()
@@ -321,17 +332,17 @@ def dropout_layer(fn: Callable[[torch.Tensor, float], Any]) -> None:
 
     masks = [_dropout_out(fn, ones[:10], 0.5) == 0 for _ in range(2)]
     if torch.equal(*masks):
-        raise _Fail("two calls of dropout_layer(X, 0.5) dropped exactly the same elements: draw a new random mask "
-                    "on every call (do not fix a seed inside the function)")
+        raise _Fail(f"two calls of {_name(fn, 'dropout_layer')}(X, 0.5) dropped exactly the same elements: draw a new "
+                    "random mask on every call (do not fix a seed inside the function)")
 
 
-# --- Numerical stability and initialization: Xavier --------------------------------------------------------------------
+# --- Numerical stability and initialization: Xavier ---------------------------------------------------------------
 
 @_checker("Xavier's standard deviation is sqrt(2 / (n_in + n_out)).")
 def xavier_std(fn: Callable[[int, int], Any]) -> None:
     """Check fn(n_in, n_out) = sqrt(2 / (n_in + n_out)), Xavier's standard deviation (initialization chapter)."""
     for case, (n_in, n_out) in enumerate([(100, 300), (784, 256), (1, 1)]):
-        shown = f"xavier_std({n_in}, {n_out})"
+        shown = f"{_name(fn, 'xavier_std')}({n_in}, {n_out})"
         got = _number(_call(fn, n_in, n_out, shown=shown, first=case == 0), shown)
         want = math.sqrt(2 / (n_in + n_out))
         if math.isclose(got, want, rel_tol=1e-4):
@@ -408,7 +419,8 @@ def _compare_layers(layers: list[nn.Module], expected: list[_Layer], shown: str)
             have = _attribute(layer, name)
             same = math.isclose(have, want) if isinstance(want, float) and isinstance(have, float) else have == want
             if not same:
-                raise _Fail(f"layer {i} of {shown} should be {_describe((kind, attrs))}; yours has {name}={_plain(have)}")
+                raise _Fail(f"layer {i} of {shown} should be {_describe((kind, attrs))}; "
+                            f"yours has {name}={_plain(have)}")
     if len(layers) < len(expected):
         raise _Fail(f"{shown} has {len(layers)} layers, {len(expected)} expected: layer {len(layers)} should be "
                     f"{_describe(expected[len(layers)])}")
@@ -467,7 +479,7 @@ def _check_block(block: Any, expected: list[_Layer], shape: tuple[int, ...], wan
 def vgg_block(fn: Callable[[int, int, int], Any]) -> None:
     """Check fn(num_convs, in_channels, out_channels) builds a VGG block (VGG chapter)."""
     for case, (num_convs, c_in, c_out, side) in enumerate([(2, 3, 8, 16), (1, 1, 4, 8), (3, 4, 4, 6)]):
-        shown = f"vgg_block({num_convs}, {c_in}, {c_out})"
+        shown = f"{_name(fn, 'vgg_block')}({num_convs}, {c_in}, {c_out})"
         block = _call(fn, num_convs, c_in, c_out, shown=shown, first=case == 0)
         expected: list[_Layer] = []
         for i in range(num_convs):
@@ -481,7 +493,7 @@ def nin_block(fn: Callable[[int, int, int, int, int], Any]) -> None:
     """Check fn(in_channels, out_channels, kernel_size, strides, padding) builds a NiN block (NiN chapter)."""
     cases = [(3, 8, 5, 2, 1, 17), (1, 4, 3, 1, 1, 8), (2, 6, 11, 4, 0, 40)]
     for case, (c_in, c_out, k, s, p, side) in enumerate(cases):
-        shown = f"nin_block({c_in}, {c_out}, {k}, {s}, {p})"
+        shown = f"{_name(fn, 'nin_block')}({c_in}, {c_out}, {k}, {s}, {p})"
         block = _call(fn, c_in, c_out, k, s, p, shown=shown, first=case == 0)
         expected = [_conv(c_in, c_out, k, s, p), (nn.ReLU, {}), _conv(c_out, c_out, 1), (nn.ReLU, {}),
                     _conv(c_out, c_out, 1), (nn.ReLU, {})]
@@ -489,7 +501,7 @@ def nin_block(fn: Callable[[int, int, int, int, int], Any]) -> None:
         _check_block(block, expected, (2, c_in, side, side), (2, c_out, out, out), shown)
 
 
-# --- Whole networks as in the notes: LeNet and AlexNet -----------------------------------------------------------------
+# --- Whole networks as in the notes: LeNet and AlexNet ------------------------------------------------------------
 
 def _check_network(fn: Any, expected: list[_Layer], table: list[tuple[str, tuple[int, ...]]],
                    shape: tuple[int, ...], shown: str) -> None:
@@ -512,7 +524,7 @@ _LENET_TABLE = [("Conv2d", (1, 6, 28, 28)), ("Sigmoid", (1, 6, 28, 28)), ("AvgPo
 @_checker("every layer and every output shape match the notes' LeNet.")
 def lenet(fn: Callable[[], Any]) -> None:
     """Check fn() returns the notes' LeNet (sigmoid, average pooling) with its 1×1×28×28 shape table (LeNet chapter)."""
-    _check_network(fn, _LENET, _LENET_TABLE, (1, 1, 28, 28), "lenet()")
+    _check_network(fn, _LENET, _LENET_TABLE, (1, 1, 28, 28), f"{_name(fn, 'lenet')}()")
 
 
 _ALEXNET = [_conv(1, 96, 11, 4, 2), (nn.ReLU, {}), _pool(nn.MaxPool2d, 3, 2),
@@ -533,4 +545,4 @@ _ALEXNET_TABLE = [("Conv2d", (1, 96, 55, 55)), ("ReLU", (1, 96, 55, 55)), ("MaxP
 @_checker("every layer and every output shape match the notes' AlexNet, with 10 logits and no final ReLU.")
 def alexnet(fn: Callable[[], Any]) -> None:
     """Check fn() returns the notes' AlexNet for 1×224×224 inputs, ending in 10 logits, no ReLU (AlexNet chapter)."""
-    _check_network(fn, _ALEXNET, _ALEXNET_TABLE, (1, 1, 224, 224), "alexnet()")
+    _check_network(fn, _ALEXNET, _ALEXNET_TABLE, (1, 1, 224, 224), f"{_name(fn, 'alexnet')}()")

@@ -106,21 +106,21 @@ def test_other_correct_forms_pass(capsys, name):
 # --- Plausible wrong answers: False, with one hint naming the concrete mistake ---------------------------------------
 
 def _sequential_vgg(padding=1, pool=True, kernel=3):
-    def block(num_convs, c_in, c_out):
+    def vgg_block(num_convs, c_in, c_out):
         layers = []
         for i in range(num_convs):
             layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, kernel, padding=padding), nn.ReLU()]
         return nn.Sequential(*layers, *([nn.MaxPool2d(2, 2)] if pool else []))
-    return block
+    return vgg_block
 
 
 def _nin(extra_kernel=1, extra_padding=0, relus=True):
-    def block(c_in, c_out, k, s, p):
+    def nin_block(c_in, c_out, k, s, p):
         act = nn.ReLU if relus else nn.Identity
         return nn.Sequential(nn.Conv2d(c_in, c_out, k, s, p), act(),
                              nn.Conv2d(c_out, c_out, extra_kernel, padding=extra_padding), act(),
                              nn.Conv2d(c_out, c_out, extra_kernel, padding=extra_padding), act())
-    return block
+    return nin_block
 
 
 def _without(layer_kind):
@@ -151,8 +151,9 @@ WRONG = {
     "k_fold": [
         ("overlapping folds", lambda n, k: ((list(range(n)), list(range(i, i + n // k))) for i in range(k)),
          "in both train_idx and val_idx"),
-        ("missing indices", lambda n, k: ((list(range((i + 1) * (n // k), n)), list(range(i * (n // k), (i + 1) * (n // k))))
-                                          for i in range(k)), "in neither train_idx nor val_idx"),
+        ("missing indices", lambda n, k: ((list(range((i + 1) * (n // k), n)),
+                                           list(range(i * (n // k), (i + 1) * (n // k)))) for i in range(k)),
+         "in neither train_idx nor val_idx"),
         ("never validates the remainder", lambda n, k: (([j for j in range(n) if j // (n // k) != i],
                                                          list(range(i * (n // k), (i + 1) * (n // k))))
                                                         for i in range(k)), "the last block takes the leftover"),
@@ -231,7 +232,9 @@ def _garbage(*args):
 
 
 def _nan_tensor(*args):
-    return torch.full((10, 100), float("nan")) if len(args) == 2 and torch.is_tensor(args[0]) else torch.tensor(math.nan)
+    if len(args) == 2 and torch.is_tensor(args[0]):
+        return torch.full((10, 100), math.nan)
+    return torch.tensor(math.nan)
 
 
 def _stub(*args):
@@ -254,6 +257,14 @@ def test_unsolved_stub_says_not_solved_yet(capsys, name):
     result, out = run(capsys, name, _stub)
     assert result is False
     assert out.startswith("Not solved yet: ") and "returned None" in out, out
+
+
+def test_hints_name_the_students_function(capsys):
+    def my_lenet():
+        return None  # your code here
+
+    assert run(capsys, "lenet", my_lenet)[1].startswith("Not solved yet: my_lenet() returned None")
+    assert "raised RuntimeError" in run(capsys, "xavier_std", _raises)[1]
 
 
 def test_none_in_a_later_case_is_a_missing_return_not_the_stub(capsys):

@@ -177,7 +177,8 @@ def _failure(nb, j: int, stubs: list[int], first_appended: int) -> str:
             "an unsolved stub or its check, run again at the end" if j >= first_appended else "a chapter cell")
     error = next(o for o in nb.cells[j].outputs if o.get("output_type") == "error")
     traceback = ANSI.sub("", "\n".join(error.get("traceback", [])))
-    return f"with the solutions filled in, cell {j} ({part}) raised:\n{nb.cells[j].source[:400]}\n---\n{traceback[-1500:]}"
+    return (f"with the solutions filled in, cell {j} ({part}) raised:\n{nb.cells[j].source[:400]}\n---\n"
+            f"{traceback[-1500:]}")
 
 
 def solution_problems(nb, cwd: Path, timeout: int = 600) -> list[str]:
@@ -245,7 +246,8 @@ def _notebook(*solutions: str, summary_gap: str = "\n\n", count: int = 4):
     return nbformat.v4.new_notebook(cells=cells)
 
 
-RIGHT = "import math\n\n# Xavier: the variance is 2 / (n_in + n_out)\ndef xavier_std(n_in, n_out):\n    return math.sqrt(2 / (n_in + n_out))"
+RIGHT = ("import math\n\n# Xavier: the variance is 2 / (n_in + n_out)\n"
+         "def xavier_std(n_in, n_out):\n    return math.sqrt(2 / (n_in + n_out))")
 FAILING = "import no_such_module_d2lite\n\ndef xavier_std(n_in, n_out):\n    return 0.1"
 WRONG = "import math\n\ndef xavier_std(n_in, n_out):\n    return math.sqrt(2 / n_in)"
 
