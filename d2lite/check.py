@@ -340,7 +340,7 @@ def dropout_layer(fn: Callable[[torch.Tensor, float], Any]) -> None:
 
 @_checker("Xavier's standard deviation is sqrt(2 / (n_in + n_out)).")
 def xavier_std(fn: Callable[[int, int], Any]) -> None:
-    """Check fn(n_in, n_out) = sqrt(2 / (n_in + n_out)), Xavier's standard deviation (initialization chapter)."""
+    """Check fn(n_in, n_out) = sqrt(2 / (n_in + n_out)), Xavier's standard deviation (numerical stability chapter)."""
     for case, (n_in, n_out) in enumerate([(100, 300), (784, 256), (1, 1)]):
         shown = f"{_name(fn, 'xavier_std')}({n_in}, {n_out})"
         got = _number(_call(fn, n_in, n_out, shown=shown, first=case == 0), shown)
