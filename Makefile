@@ -3,6 +3,9 @@
 #   make test   run the test suite (package, notebooks, site build, browser)
 # D2LITE_PROFILE=smoke|cpu|gpu picks the compute budget (default: gpu with CUDA, else cpu).
 VENV := $(shell tools/venv.sh)
+ifeq ($(VENV),)
+$(error tools/venv.sh could not create the course environment: see its messages above)
+endif
 export PATH := $(VENV)/bin:$(PATH)
 
 .PHONY: site test
