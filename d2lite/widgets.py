@@ -13,6 +13,7 @@ import base64
 import html
 import math
 import numbers
+import struct
 import uuid
 from typing import Any, Callable, Hashable, Sequence
 
@@ -163,9 +164,11 @@ class Slider:
         for i, value in enumerate(self.values):
             text = html.escape(self.text(value))
             hidden = "" if i == index else ";display:none"      # without JavaScript, the start frame still shows
-            png = base64.b64encode(self.frames[value]).decode("ascii")
+            width, height = struct.unpack(">II", self.frames[value][16:24])   # from the PNG header: the page
+            png = base64.b64encode(self.frames[value]).decode("ascii")      # keeps its layout while frames swap
             images.append(f'<img class="d2lite-slider-frame" data-index="{i}" data-value="{value}" data-text="{text}" '
-                          f'alt="{text}" style="max-width:100%;height:auto{hidden}" src="data:image/png;base64,{png}">')
+                          f'alt="{text}" width="{width}" height="{height}" style="max-width:100%;height:auto{hidden}" '
+                          f'src="data:image/png;base64,{png}">')
         uid = "d2lite-slider-" + uuid.uuid4().hex[:12]          # unique per output, so several sliders coexist
         count = len(self.values)
         return _TEMPLATE.format(id=uid, label=html.escape(self.label), count=count, last=count - 1, index=index,

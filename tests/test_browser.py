@@ -136,7 +136,8 @@ def _state(root) -> dict:
         return {index: Number(r.dataset.index), count: Number(r.dataset.count),
                 shown: shown.map(i => Number(i.dataset.index)),
                 src: shown.length ? shown[0].src : '',
-                label: r.querySelector('.d2lite-slider-value').textContent};
+                label: r.querySelector('.d2lite-slider-value').textContent,
+                height: r.getBoundingClientRect().height};
     }""")
 
 
@@ -149,6 +150,7 @@ def _assert_moved(root, before: dict, expected_index: int, picture_before: bytes
     assert after["src"] != before["src"], f"{how}: the same image is shown"
     picture = root.screenshot()
     assert picture != picture_before, f"{how}: the slider looks the same on screen"
+    assert after["height"] == before["height"], f"{how}: the slider changed height (the page jumps)"
     return after, picture
 
 
