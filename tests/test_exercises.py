@@ -5,11 +5,14 @@
 (b) Solutions: a copy of the notebook with every stub replaced by its solution's first ```python block runs
     in the smoke profile, and every check prints "✔ Correct"; the original stubs, run again at the end,
     print "Not solved yet" (so the unsolved notebook gives feedback instead of crashing).
+(c) Site: on each built chapter page every solution is folded away until its summary is clicked
+    (D2LITE_SITE=path/to/_build/html tests an already built site instead of building the book).
 """
 from __future__ import annotations
 
 import ast
 import copy
+import os
 import re
 from pathlib import Path
 
@@ -223,6 +226,69 @@ def test_solutions_pass_their_checks_in_the_smoke_profile(chapter, data_dir, mon
     monkeypatch.setenv("D2LITE_PROFILE", "smoke")          # the kernel inherits this process's environment
     problems = solution_problems(nb, ROOT / "chapters")
     assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
+
+
+# --- On the website: every solution is folded away until its summary is clicked ------------------------------------
+
+@pytest.fixture(scope="module")
+def site(request) -> Path:
+    """The built html folder: $D2LITE_SITE if set, else the book built once per session by conftest's `built_site`."""
+    if os.environ.get("D2LITE_SITE"):
+        return Path(os.environ["D2LITE_SITE"]).absolute()
+    return request.getfixturevalue("built_site")
+
+
+@pytest.fixture(scope="module")
+def page():
+    """A headless Chromium page (system Chromium, driven by Playwright), network cut off."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "about:"))
+                      else route.abort())                                # offline: local files only
+        yield context.new_page()
+        browser.close()
+
+
+def hidden_solution_problems(page, solutions: int) -> list[str]:
+    """On an opened chapter page: `solutions` <details> blocks, each closed until its summary is clicked."""
+    details = page.locator("article details")
+    if details.count() != solutions:
+        return [f"the page has {details.count()} <details> blocks; the notebook has {solutions} solutions"]
+    problems = ["markdown inside <details> shows as raw text (```)"] if "```" in page.locator("article").inner_text() \
+        else []
+    for i in range(solutions):
+        solution = details.nth(i)
+        body = solution.locator(":scope > :not(summary)").first
+        if solution.evaluate("d => d.open") or body.is_visible():
+            problems.append(f"solution {i + 1} is shown before its summary is clicked")
+            continue
+        solution.locator("summary").click()
+        if not (solution.evaluate("d => d.open") and body.is_visible()):
+            problems.append(f"solution {i + 1} does not open when its summary is clicked")
+    return problems
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solutions_are_hidden_on_the_site_until_clicked(chapter, site, page):
+    solutions = sum(c.cell_type == "markdown" and c.source.count("<details>") for c in _read(chapter).cells)
+    page.goto((site / f"{chapter}.html").as_uri())
+    problems = hidden_solution_problems(page, solutions)
+    assert not problems, f"{chapter}.html:\n- " + "\n- ".join(problems)
+
+
+def test_site_check_names_open_and_raw_solutions(page):
+    hidden = "<details><summary>Solution</summary><p>Because.</p></details>"
+    page.set_content(f"<article>{hidden}{hidden}</article>")
+    assert hidden_solution_problems(page, 2) == []
+    page.set_content(f"<article>{hidden}<details open><summary>Solution</summary><p>```python</p></details></article>")
+    assert hidden_solution_problems(page, 2) == ["markdown inside <details> shows as raw text (```)",
+                                                 "solution 2 is shown before its summary is clicked"]
+    assert "has 2 <details> blocks" in hidden_solution_problems(page, 3)[0]
 
 
 # --- The two checks above can fail: a small notebook written here, right and wrong -----------------------------------
