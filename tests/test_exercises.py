@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import os
 import re
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from nbclient import NotebookClient
 
 from chapters import ROOT, toc_chapters
 from d2lite import check
+from test_browser import CHROMIUM, CHROMIUM_ARGS, site  # noqa: F401  (site: the built html folder, a fixture)
 
 CHAPTERS = toc_chapters()
 STUB_TAG = "exercise-stub"
@@ -231,18 +231,9 @@ def test_solutions_pass_their_checks_in_the_smoke_profile(chapter, data_dir, mon
 # --- On the website: every solution is folded away until its summary is clicked ------------------------------------
 
 @pytest.fixture(scope="module")
-def site(request) -> Path:
-    """The built html folder: $D2LITE_SITE if set, else the book built once per session by conftest's `built_site`."""
-    if os.environ.get("D2LITE_SITE"):
-        return Path(os.environ["D2LITE_SITE"]).absolute()
-    return request.getfixturevalue("built_site")
-
-
-@pytest.fixture(scope="module")
 def page():
     """A headless Chromium page (system Chromium, driven by Playwright), network cut off."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with sync_api.sync_playwright() as p:
