@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   echo "Creating the course environment in $venv (first time: about 2-5 minutes, several GB for torch)..." >&2
   rm -rf "$venv" && mkdir -p "$cache"
   "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+  "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location 'file:" >&2 || true
   # Everything but the '-e .' line: the package is linked below instead.
   grep -v '^-e ' "$root/requirements.txt" > "$venv/requirements-no-self.txt"
   "$venv/bin/python" -m pip install --quiet -r "$venv/requirements-no-self.txt" -r "$root/requirements-test.txt" \
