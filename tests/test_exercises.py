@@ -57,26 +57,22 @@ def _defined_names(source: str) -> set[str]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
-def _exercises(nb) -> tuple[int, dict[int, list[tuple[int, str]]]]:
-    """The cell index of the '## Exercises' heading, and each exercise number's pieces: (cell index, markdown text
-    or code cell marker). A markdown cell may hold the end of one exercise and the start of the next."""
+def _exercises(nb) -> tuple[int, list[tuple[int, str]]]:
+    """The cell index of the '## Exercises' heading, and each exercise's number and markdown text, in order.
+    A markdown cell may hold the end of one exercise and the start of the next."""
     start = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
                   and EXERCISES_HEADING.search(c.source)), -1)
-    exercises: dict[int, list[tuple[int, str]]] = {}
-    current = None
+    exercises: list[tuple[int, str]] = []
     for i in range(start if start >= 0 else len(nb.cells), len(nb.cells)):
-        cell = nb.cells[i]
-        if cell.cell_type != "markdown":
-            if current is not None:
-                exercises[current].append((i, ""))
+        if nb.cells[i].cell_type != "markdown":
             continue
-        source = cell.source if i > start else cell.source[EXERCISES_HEADING.search(cell.source).end():]
+        source = nb.cells[i].source
+        if i == start:
+            source = source[EXERCISES_HEADING.search(source).end():]
         pieces = EXERCISE_HEADING.split(source)             # [before, number, after, number, after, ...]
-        if current is not None and pieces[0].strip():
-            exercises[current].append((i, pieces[0]))
-        for number, text in zip(pieces[1::2], pieces[2::2]):
-            current = int(number)
-            exercises.setdefault(current, []).append((i, text))
+        if exercises:
+            exercises[-1] = (exercises[-1][0], exercises[-1][1] + "\n" + pieces[0])
+        exercises += [(int(number), text) for number, text in zip(pieces[1::2], pieces[2::2])]
     return start, exercises
 
 
@@ -90,13 +86,12 @@ def exercise_problems(nb) -> list[str]:
              for m in SECTION_HEADING.finditer(FENCED_CODE.sub("", c.source))]
     if after:
         problems.append(f"'## Exercises' must be the last section, but {after[0]!r} follows it")
-    numbers = list(exercises)
+    numbers = [number for number, _ in exercises]
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"exercises must be numbered 1, 2, 3, ... in order ('### Exercise 1: ...'); found {numbers}")
     if len(numbers) < 4:
         problems.append(f"at least 4 exercises are needed, found {len(numbers)}")
-    for number, pieces in exercises.items():
-        text = "\n".join(t for _, t in pieces)
+    for number, text in exercises:
         if not ("<details>" in text and "<summary>" in text and "</details>" in text):
             problems.append(f"Exercise {number} has no hidden solution (<details><summary>Solution</summary> ... "
                             "</details> in a markdown cell)")
@@ -312,6 +307,9 @@ WRONG = "import math\n\ndef xavier_std(n_in, n_out):\n    return math.sqrt(2 / n
 def test_structure_check_accepts_the_convention_and_names_each_departure():
     assert exercise_problems(_notebook(RIGHT)) == []
     assert "at least 4 exercises" in " ".join(exercise_problems(_notebook(RIGHT, count=3)))
+    nb = _notebook(RIGHT)
+    nb.cells[-2].source = nb.cells[-2].source.replace("Exercise 4", "Exercise 3")
+    assert "found [1, 2, 3, 3]" in " ".join(exercise_problems(nb))
     assert "empty line after </summary>" in " ".join(exercise_problems(_notebook(RIGHT, summary_gap="\n")))
     assert "does not define ['xavier_std']" in " ".join(exercise_problems(_notebook("x = 1")))
     assert "no coding exercise" in " ".join(exercise_problems(_notebook()))
