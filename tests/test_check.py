@@ -203,6 +203,10 @@ WRONG = {
     ],
     "alexnet": [
         ("the notes' final ReLU", lambda: alexnet(last_relu=True), "remove layer 21"),
+        ("ImageNet's 1000 classes", lambda: nn.Sequential(*list(alexnet())[:-1], nn.Linear(4096, 1000)),
+         "out_features=10); yours has out_features=1000"),
+        ("no dropout", lambda: nn.Sequential(*[m for m in alexnet() if not isinstance(m, nn.Dropout)]),
+         "layer 16 of alexnet() should be Dropout(p=0.5)"),
     ],
 }
 
