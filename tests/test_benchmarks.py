@@ -29,16 +29,16 @@ def table_rows(out: str) -> dict[str, list[str]]:
 def test_bench_quick_prints_every_row(tiny_data):
     root, _ = tiny_data
     out = run_script("benchmarks/bench.py", "--quick", "--device", "cpu", "--threads", "1", "--data", str(root),
-                     "--only", "loader,train,slider")
+                     "--only", "loader,train")
     assert "96 train / 40 test images" in out                      # it read the tiny files, not the shared data
     rows = table_rows(out)
-    for what in ("loader 28x28", "loader 224x224", "LeNet training", "final test acc", "lambda slider, live"):
+    for what in ("loader 28x28", "loader 224x224", "LeNet (sigmoid) training", "test acc, last 3 epochs"):
         assert what in rows, f"no '{what}' row in:\n{out}"
-    for what in ("loader 28x28", "loader 224x224", "LeNet training"):
+    for what in ("loader 28x28", "loader 224x224", "LeNet (sigmoid) training"):
         classic, course, ratio = rows[what][1:4]
         assert float(classic.replace(",", "")) > 0 and float(course.replace(",", "")) > 0, rows[what]
         assert ratio.endswith("x"), rows[what]
-    assert 0.0 <= float(rows["final test acc"][2]) <= 1.0
+    assert 0.0 <= float(rows["test acc, last 3 epochs"][2]) <= 1.0
 
 
 def test_bench_cnn_code_path_runs_on_cpu(tiny_data):
@@ -65,7 +65,9 @@ def test_course_timing_executes_toc_chapters(tmp_path):
           - file: chapters/bad
         """))
     good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os\nassert os.environ['D2LITE_PROFILE'] == 'smoke'\nassert os.path.basename(os.getcwd()) == 'chapters'")])
+        "import os\n"
+        "assert os.environ['D2LITE_PROFILE'] == 'smoke'\n"
+        "assert os.path.basename(os.getcwd()) == 'chapters'")])
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('boom')")])
     nbformat.write(good, tmp_path / "chapters" / "good.ipynb")
     nbformat.write(bad, tmp_path / "chapters" / "bad.ipynb")
