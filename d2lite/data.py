@@ -103,9 +103,9 @@ def _read_split(root: Path, train: bool, download: bool):
     except RuntimeError:
         pass                                           # not on disk yet
     raw = root / "FashionMNIST" / "raw"
-    advice = (f"Either connect to the internet and run this again, or point the environment variable "
-              f"D2LITE_DATA (or the root= argument) at a folder that holds FashionMNIST/raw/ with the IDX files, "
-              f"e.g. D2LITE_DATA=../shared/data.")
+    advice = ("Either connect to the internet and run this again, or point the environment variable "
+              "D2LITE_DATA (or the root= argument) at a folder that holds FashionMNIST/raw/ with the IDX files, "
+              "e.g. D2LITE_DATA=../shared/data.")
     if not download:
         raise DatasetNotFoundError(f"Fashion-MNIST is not in {raw} and download=False. {advice}")
     if not any(_can_reach(m) for m in FashionMNIST.mirrors):

@@ -1,7 +1,6 @@
 """Shared fixtures: the project root, small IDX datasets written on the fly, and the built site."""
 from __future__ import annotations
 
-import gzip
 import os
 import struct
 import subprocess
@@ -12,6 +11,9 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"           # Debian's package; Playwright's own browser download cannot work here
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 # Notebooks run with their own folder as the working directory, so a relative D2LITE_DATA must become absolute.
 if os.environ.get("D2LITE_DATA"):
@@ -65,3 +67,23 @@ def built_site(tmp_path_factory) -> Path:
     if proc.returncode != 0:
         pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}")
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def site(request) -> Path:
+    """The built html folder: $D2LITE_SITE if set (an already built site), else the book built by `built_site`."""
+    if os.environ.get("D2LITE_SITE"):
+        return Path(os.environ["D2LITE_SITE"]).absolute()
+    return request.getfixturevalue("built_site")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from the system package, driven by Playwright (one for the whole session)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (.ci/run does).")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -21,9 +21,6 @@ from chapters import ROOT, toc_chapters
 # Addresses (prefixes) a page may request from other hosts. Requests are blocked anyway, so the test runs offline;
 # one listed here is just not reported. Empty: every page must work with no network at all.
 ALLOWED_REMOTE: tuple[str, ...] = ()
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def calls_slider(page: str) -> bool:
@@ -39,14 +36,6 @@ PAGES = ["intro"] + toc_chapters()          # the front page and every chapter, 
 
 
 @pytest.fixture(scope="session")
-def site(request) -> Path:
-    """The built html folder: $D2LITE_SITE if set, else the repository's book built by conftest's `built_site`."""
-    if os.environ.get("D2LITE_SITE"):
-        return Path(os.environ["D2LITE_SITE"]).absolute()
-    return request.getfixturevalue("built_site")
-
-
-@pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
     """Where screenshots go: $D2LITE_SCREENSHOTS or a temporary folder (printed, so you can look at them)."""
     folder = Path(os.environ["D2LITE_SCREENSHOTS"]) if os.environ.get("D2LITE_SCREENSHOTS") else \
@@ -54,18 +43,6 @@ def screenshots(tmp_path_factory) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium from the system package, driven by Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (.ci/run does).")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class OpenPage:

@@ -41,7 +41,6 @@ def test_test_split_in_file_order_and_len(tiny_data):
 
 def test_training_split_is_reshuffled_every_epoch_and_reproducible(tiny_data):
     root, _ = tiny_data
-    order = lambda it: torch.cat([y for _, y in it])
     train_iter, _ = d2lite.fashion_mnist(96, root=root, device="cpu", verbose=False)
     (X1, y1), = list(train_iter)
     (X2, y2), = list(train_iter)

@@ -21,7 +21,6 @@ from nbclient import NotebookClient
 
 from chapters import ROOT, toc_chapters
 from d2lite import check
-from test_browser import CHROMIUM, CHROMIUM_ARGS, site  # noqa: F401  (site: the built html folder, a fixture)
 
 CHAPTERS = toc_chapters()
 STUB_TAG = "exercise-stub"
@@ -226,18 +225,13 @@ def test_solutions_pass_their_checks_in_the_smoke_profile(chapter, data_dir, mon
 # --- On the website: every solution is folded away until its summary is clicked ------------------------------------
 
 @pytest.fixture(scope="module")
-def page():
-    """A headless Chromium page (system Chromium, driven by Playwright), network cut off."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "about:"))
-                      else route.abort())                                # offline: local files only
-        yield context.new_page()
-        browser.close()
+def page(browser):
+    """A page of the shared headless Chromium (conftest's `browser`), network cut off."""
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "about:"))
+                  else route.abort())                                    # offline: local files only
+    yield context.new_page()
+    context.close()
 
 
 def hidden_solution_problems(page, solutions: int) -> list[str]:
