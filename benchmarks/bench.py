@@ -177,12 +177,14 @@ def classic_train(net: nn.Module, train_loader: Iterable, test_loader: Iterable 
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     loss = nn.CrossEntropyLoss()
     animator = ClassicAnimator(num_epochs)
-    test_accs, t0 = [], None
+    test_accs = []
+    sync(device)
+    t0 = time.perf_counter()                       # restarted below when the first batches only warm up
     for epoch in range(1, num_epochs + 1):
         net.train()
         loss_sum = correct = n = 0.0
         for i, (X, y) in enumerate(train_loader):
-            if epoch == 1 and i == clock_from_batch:
+            if clock_from_batch and epoch == 1 and i == clock_from_batch:
                 sync(device)
                 t0 = time.perf_counter()
             if limit_batches is not None and i == limit_batches:
