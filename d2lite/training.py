@@ -74,30 +74,31 @@ def _autocast(device: torch.device, enabled: bool | None = None):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def default_optimizer(net: nn.Module, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    """Minibatch SGD with weight decay on the weights only, never on biases (weight decay chapter)."""
+def default_optimizer(net: nn.Module, lr: float, weight_decay: float = 0.0,
+                      momentum: float = 0.0) -> torch.optim.Optimizer:
+    """Minibatch SGD (optionally with momentum) with weight decay on the weights only, never on biases (weight decay chapter)."""
     decay = [p for p in net.parameters() if p.requires_grad and p.dim() > 1]
     no_decay = [p for p in net.parameters() if p.requires_grad and p.dim() <= 1]
     return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
-                            {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+                            {"params": no_decay, "weight_decay": 0.0}], lr=lr, momentum=momentum)
 
 
 def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, num_epochs: int, lr: float, *,
                      optimizer: torch.optim.Optimizer | None = None, weight_decay: float = 0.0,
-                     device: torch.device | str | None = None, plot: bool = True, seed: int | None = 0,
-                     loss: nn.Module | None = None, clip_grad_norm: float | None = None,
+                     momentum: float = 0.0, device: torch.device | str | None = None, plot: bool = True,
+                     seed: int | None = 0, loss: nn.Module | None = None, clip_grad_norm: float | None = None,
                      mixed_precision: bool | None = None, title: str = "") -> History:
     """Train `net` with cross-entropy and return its History (LeNet chapter onward).
 
-    Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr) with
+    Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr, momentum) with
     `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks); pass None to
     leave it alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has.
     `mixed_precision` (bf16 autocast) defaults to on for CUDA only.
     """
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
-    if optimizer is not None and weight_decay:
-        raise ValueError("Pass weight_decay to your own optimizer (or drop optimizer= to use the default SGD).")
+    if optimizer is not None and (weight_decay or momentum):
+        raise ValueError("Pass weight_decay/momentum to your own optimizer (or drop optimizer= to use the default SGD).")
     if optimizer is None and not lr > 0:
         raise ValueError(f"lr must be a positive number, got {lr}")
     device = torch.device(device) if device is not None else _data_device(train_iter)
@@ -106,7 +107,7 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
     net.to(device)
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)    # faster convolutions on tensor cores
-    optimizer = optimizer or default_optimizer(net, lr, weight_decay)
+    optimizer = optimizer or default_optimizer(net, lr, weight_decay, momentum)
     loss_fn = loss or nn.CrossEntropyLoss()
     plotter = TrainingPlot(num_epochs, title=title, live=plot)
     history = History(device=str(device))

@@ -81,9 +81,20 @@ def test_seeded_runs_reproduce():
 
 def test_weight_decay_applies_to_weights_not_biases():
     net = small_net()
-    opt = d2lite.training.default_optimizer(net, lr=0.1, weight_decay=0.01)
+    opt = d2lite.training.default_optimizer(net, lr=0.1, weight_decay=0.01, momentum=0.9)
     decayed = {id(p) for g in opt.param_groups if g["weight_decay"] == 0.01 for p in g["params"]}
     assert decayed == {id(net[1].weight), id(net[3].weight)}
+    assert all(g["momentum"] == 0.9 for g in opt.param_groups)
+
+
+def test_momentum_matches_torch_sgd():
+    runs = []
+    for make_optimizer in (None, lambda net: torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)):
+        train_iter, test_iter = toy_problem()
+        net = small_net()
+        kwargs = {"momentum": 0.9} if make_optimizer is None else {"optimizer": make_optimizer(net)}
+        runs.append(d2lite.train_classifier(net, train_iter, test_iter, 2, lr=0.1, plot=False, **kwargs).train_loss)
+    assert runs[0] == pytest.approx(runs[1], rel=1e-6)
 
 
 def test_custom_optimizer_and_clear_errors():
