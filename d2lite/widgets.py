@@ -106,7 +106,8 @@ class Slider:
             raise ValueError(f"fmt={fmt!r} cannot format the value {values[0]!r} ({err}); "
                              "use a format such as '{:g}' or '{:.2f}'.") from None
         self.compute, self.draw, self.label, self.fmt = compute, draw, label, fmt
-        self.values: list = sorted(values)            # the grid the slider moves over (live values join it)
+        self.values: list = sorted(values)            # the values the slider moves over (live values join it)
+        self.grid: tuple = tuple(self.values)         # the precomputed values: they fix the axes of every frame
         self.results: dict[Hashable, Any] = {}        # value -> compute(value), the cache
         self.frames: dict[Hashable, bytes] = {}       # value -> PNG bytes of draw(...)
         self.integer = all(isinstance(v, numbers.Integral) for v in values)   # e.g. a polynomial degree
@@ -114,9 +115,11 @@ class Slider:
         if self.start is None:
             raise ValueError(f"start={start!r} is not one of the slider's values {self.values}.")
         self._handle = None                           # the display handle of the kernel-free slider, if shown
+        self._size = None                             # every frame's size in inches: the first frame's
         for value in self.values:
             self.result(value)
-        self._draw_frames()
+        for value in self.values:
+            self._draw_frame(value)
 
     def _on_grid(self, value):
         """The slider's value equal (or very close) to `value`, or None."""
@@ -132,22 +135,21 @@ class Slider:
             self.results[value] = self.compute(value)
         return self.results[value]
 
-    def _draw_frames(self) -> None:
-        """Draw every value's picture again (shared axis limits may change when a value joins), all the same size."""
-        results = {v: self.results[v] for v in self.values}
-        size = None
-        for value in self.values:
-            fig = self.draw(value, results[value], results)
-            if not isinstance(fig, Figure):
-                raise TypeError(f"draw must return a matplotlib Figure (make it with d2lite.new_figure), "
-                                f"got {type(fig).__name__} for {self.text(value)}.")
-            if size is None:
-                size = fig.get_size_inches()
-            fig.set_size_inches(size)                 # same pixel size for every frame, so nothing jumps
-            self.frames[value] = _frame_png(fig)
+    def _draw_frame(self, value) -> None:
+        """Draw one value's picture. `draw` sees the precomputed grid's results, so the axes it fixes from them stay
+        the same for every frame, live ones included (a live value outside them is clipped, not rescaled)."""
+        grid_results = {v: self.results[v] for v in self.grid}
+        fig = self.draw(value, self.results[value], grid_results)
+        if not isinstance(fig, Figure):
+            raise TypeError(f"draw must return a matplotlib Figure (make it with d2lite.new_figure), "
+                            f"got {type(fig).__name__} for {self.text(value)}.")
+        if self._size is None:
+            self._size = fig.get_size_inches()
+        fig.set_size_inches(self._size)               # same pixel size for every frame, so nothing jumps
+        self.frames[value] = _frame_png(fig)
 
     def add(self, value):
-        """Live mode: compute `value` if it is new (cached), add it to the slider, redraw; return its result."""
+        """Live mode: compute `value` if it is new (cached), draw its frame, add it to the slider; return its result."""
         if not _is_number(value):
             raise ValueError(f"{self.label} must be a finite number, got {value!r}.")
         if self.integer:
@@ -159,8 +161,8 @@ class Slider:
             value = known
         result = self.result(value)
         if known is None:
+            self._draw_frame(value)                   # only the new frame: the others keep their fixed axes
             self.values = sorted(self.values + [value])
-            self._draw_frames()
         self.start = value
         if self._handle is not None:
             from IPython.display import HTML

@@ -99,10 +99,11 @@ def test_live_value_is_computed_once_and_joins_the_slider():
     assert view.add(0.5) == [0.5 * x for x in range(5)]                    # cached result, no new call
     view.add(1.0)                                                          # on the grid already
     assert compute.calls == [0, 1, 0.5] and len(view.values) == 3
-    # the axes are shared: adding a larger value redraws the old frames with the new limits
-    old = view.frames[0]
+    # the precomputed grid fixes the axes: a live value draws one new frame and leaves the others as they were
+    old = dict(view.frames)
     view.add(3)
-    assert view.frames[0] != old and compute.calls[-1] == 3
+    assert compute.calls[-1] == 3 and 3 in view.frames
+    assert all(view.frames[v] == old[v] for v in old)
 
 
 def test_live_controls_button_computes_and_reports():
