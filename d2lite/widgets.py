@@ -229,7 +229,7 @@ def slider(compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any,
     """Precompute `compute(v)` for every v in `values` and show `draw`'s pictures under a slider (weight decay chapter).
 
     `draw(value, result, results)` returns one frame (a Figure from d2lite.new_figure); `results` maps every
-    precomputed value to its result, so draw can fix the axes across frames (live values use the same axes). End a cell with the returned object to show it.
-    If every value is an int (a polynomial degree, say), live mode accepts whole numbers only.
+    precomputed value to its result, so draw can fix the axes across frames (live values use the same axes).
+    End a cell with the returned object to show it. If every value is an int (a polynomial degree, say), live mode accepts whole numbers only.
     """
     return Slider(compute, values, draw, label=label, fmt=fmt, start=start)
