@@ -60,6 +60,7 @@ class TrainingPlot:
         self.num_epochs, self.title = num_epochs, title
         self.notebook = live and in_notebook()
         self._figure_handle = self._status_handle = None
+        self._fig, self._lines = None, {}
 
     def status(self, text: str) -> None:
         """Show a one-line status (progress within an epoch), replacing the previous one."""
@@ -82,22 +83,29 @@ class TrainingPlot:
             print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
 
     def draw(self, history) -> Figure:
-        """Draw the history's curves on fixed axes (epochs 1..num_epochs) so frames compare."""
-        fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(8.0, 3.0))
-        epochs = range(1, len(history.train_loss) + 1)
-        ax_loss.plot(epochs, history.train_loss, "o-", color="C0", label="train loss", ms=3)
-        ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0.5, self.num_epochs + 0.5))
-        ax_acc.plot(epochs, history.train_acc, "o-", color="C1", label="train acc", ms=3)
-        ax_acc.plot(range(1, len(history.test_acc) + 1), history.test_acc, "s--", color="C2",
-                    label="test acc", ms=3)
-        ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
-        for ax in (ax_loss, ax_acc):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.grid(alpha=0.3)
-            ax.legend(loc="best", fontsize=8)
+        """Draw the history's curves on fixed axes (epochs 1..num_epochs); the figure is made once and reused."""
+        if self._fig is None:
+            self._fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(8.0, 3.0))
+            self._lines = {
+                "train_loss": ax_loss.plot([], [], "o-", color="C0", label="train loss", ms=3)[0],
+                "train_acc": ax_acc.plot([], [], "o-", color="C1", label="train acc", ms=3)[0],
+                "test_acc": ax_acc.plot([], [], "s--", color="C2", label="test acc", ms=3)[0],
+            }
+            ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0.5, self.num_epochs + 0.5))
+            ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
+            for ax in (ax_loss, ax_acc):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.grid(alpha=0.3)
+                ax.legend(loc="best", fontsize=8)
+            if self.title:
+                self._fig.suptitle(self.title, fontsize=10)
+        for name, line in self._lines.items():
+            values = getattr(history, name)
+            line.set_data(range(1, len(values) + 1), values)
+        ax_loss = self._lines["train_loss"].axes
+        ax_loss.relim()
+        ax_loss.autoscale_view(scalex=False)
         if history.diverged_at is not None:
             ax_loss.set_title(f"diverged at epoch {history.diverged_at}: loss became inf/NaN", color="red",
                               fontsize=9)
-        if self.title:
-            fig.suptitle(self.title, fontsize=10)
-        return fig
+        return self._fig
