@@ -7,6 +7,8 @@ ifeq ($(VENV),)
 $(error tools/venv.sh could not create the course environment: see its messages above)
 endif
 export PATH := $(VENV)/bin:$(PATH)
+# Idle PyTorch threads sleep instead of spinning: the test process, notebook kernels and the site build share few cores.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: site test
 site:
