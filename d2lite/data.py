@@ -63,11 +63,12 @@ class Batches:
 
     def to_float(self, X: torch.Tensor) -> torch.Tensor:
         """Turn a uint8 (B, H, W) batch into float (B, 1, H', W') in [0, 1], resized on its device."""
-        X = X.unsqueeze(1).float().div_(255)                  # (B, 1, H, W)
+        X = X.unsqueeze(1)                                    # (B, 1, H, W) uint8
         if self.resize is not None and tuple(X.shape[-2:]) != self.resize:
-            shrinking = self.resize[0] < X.shape[-2]
-            X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=shrinking)
-        return X
+            # The CPU resizes uint8 directly (faster, and exactly PIL's pixels); CUDA kernels need floats.
+            X = X if X.device.type == "cpu" else X.float()
+            X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=True)
+        return X.float().div_(255)
 
     def __repr__(self) -> str:
         size = f"{self.resize[0]}x{self.resize[1]}" if self.resize else "x".join(map(str, self.images.shape[1:]))

@@ -103,3 +103,15 @@ def test_real_mini_dataset_loads(data_dir):
     X, y = next(iter(test_iter))
     assert X.shape == (256, 1, 28, 28) and int(y.max()) <= 9
     assert d2lite.text_labels([0, 9]) == ["t-shirt", "ankle boot"]
+
+
+def test_resize_gives_the_classic_pipelines_pixels(tiny_data):
+    """Resizing on the device matches torchvision's Resize + ToTensor on PIL images (to 1/255)."""
+    from torchvision import transforms
+    root, _ = tiny_data
+    _, test_iter = d2lite.fashion_mnist(8, resize=64, root=root, device="cpu", verbose=False)
+    classic = torchvision.datasets.FashionMNIST(str(root), train=False, transform=transforms.Compose(
+        [transforms.Resize(64), transforms.ToTensor()]))
+    X, _ = next(iter(test_iter))
+    expected = torch.stack([classic[i][0] for i in range(8)])
+    assert (X - expected).abs().max() <= 1 / 255 + 1e-6
