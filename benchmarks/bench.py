@@ -391,7 +391,7 @@ def bench_slider(args) -> list[Row]:
     timing = json.loads(text.split("SLIDER_TIMING ", 1)[1].splitlines()[0])
     return [dict(row, course=timing["add"],
                  note=f"{var}.add({args.slider_value:g}) in a kernel: retraining {timing['compute']:.2f} s, one "
-                      f"frame drawn {timing['frame']:.2f} s, and all {timing['frames']} frames are redrawn; "
+                      f"frame drawn {timing['frame']:.2f} s (only the new one; {timing['frames']} frames now); "
                       + client_note)]
 
 

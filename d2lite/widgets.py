@@ -136,10 +136,10 @@ class Slider:
         return self.results[value]
 
     def _draw_frame(self, value) -> None:
-        """Draw one value's picture. `draw` sees the precomputed grid's results, so the axes it fixes from them stay
-        the same for every frame, live ones included (a live value outside them is clipped, not rescaled)."""
-        grid_results = {v: self.results[v] for v in self.grid}
-        fig = self.draw(value, self.results[value], grid_results)
+        """Draw one value's picture. `draw` sees the precomputed grid's results (plus this value's own), so the axes
+        it fixes from them stay the same for every frame; a live value does not redraw the others."""
+        shown = sorted(set(self.grid) | {value})
+        fig = self.draw(value, self.results[value], {v: self.results[v] for v in shown})
         if not isinstance(fig, Figure):
             raise TypeError(f"draw must return a matplotlib Figure (make it with d2lite.new_figure), "
                             f"got {type(fig).__name__} for {self.text(value)}.")
@@ -229,7 +229,7 @@ def slider(compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any,
     """Precompute `compute(v)` for every v in `values` and show `draw`'s pictures under a slider (weight decay chapter).
 
     `draw(value, result, results)` returns one frame (a Figure from d2lite.new_figure); `results` maps every
-    precomputed value to its result, so draw can fix the axes across frames (live values use the same axes).
+    precomputed value (and, for a live value, that value) to its result, in order, so draw can fix the axes.
     End a cell with the returned object to show it. If every value is an int (a polynomial degree, say), live mode accepts whole numbers only.
     """
     return Slider(compute, values, draw, label=label, fmt=fmt, start=start)

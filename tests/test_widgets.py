@@ -99,7 +99,7 @@ def test_live_value_is_computed_once_and_joins_the_slider():
     assert view.add(0.5) == [0.5 * x for x in range(5)]                    # cached result, no new call
     view.add(1.0)                                                          # on the grid already
     assert compute.calls == [0, 1, 0.5] and len(view.values) == 3
-    # the precomputed grid fixes the axes: a live value draws one new frame and leaves the others as they were
+    # a live value draws one new frame (draw sees the grid plus that value) and leaves the others as they were
     old = dict(view.frames)
     view.add(3)
     assert compute.calls[-1] == 3 and 3 in view.frames
