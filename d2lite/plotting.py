@@ -79,6 +79,7 @@ class TrainingPlot:
         if self.notebook:
             self.status(line)
             self._figure_handle = show(self.draw(history), self._figure_handle)
+            self._fig.set_layout_engine("none")      # laid out once (first epoch); later epochs only redraw lines
         else:
             print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
 
