@@ -25,7 +25,10 @@ def test_committed_without_outputs_and_with_the_setup_cell(chapter):
     nb = json.loads((ROOT / f"{chapter}.ipynb").read_text())
     dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
     assert not dirty, f"clear the outputs of cells {dirty} (jupyter nbconvert --clear-output --inplace)"
-    assert "".join(nb["cells"][0]["source"]) == setup_source(), "run python tools/setup_cell.py"
+    assert nb["cells"][0]["cell_type"] == "markdown" and "".join(nb["cells"][0]["source"]).startswith("# "), \
+        "the notebook must open with its title (# ...)"
+    first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert "".join(first_code["source"]) == setup_source(), "run python tools/setup_cell.py"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -1,7 +1,9 @@
-"""Write (or --check) the first cell of every chapter notebook from _config.yml's repository settings.
+"""Write (or --check) the setup cell of every chapter notebook from _config.yml's repository settings.
 
-The setup cell installs d2lite from the course repository where it is not importable (Colab) and
-does nothing where it is. Run `python tools/setup_cell.py` after changing `repository:` in _config.yml.
+The setup cell is the first code cell, right after the chapter's title. It installs d2lite from the course
+repository where it is not importable (Colab) and does nothing where it is; on the website its code is folded away
+(tag `hide-input`) and its output, the device and compute budget, stays visible.
+Run `python tools/setup_cell.py` after changing `repository:` in _config.yml.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "d2lite-setup"
+TAGS = [TAG, "hide-input"]
 
 
 def setup_source(config_path: Path = ROOT / "_config.yml") -> str:
@@ -36,20 +39,28 @@ def notebooks() -> list[Path]:
     return sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
+def first_code_cell(nb) -> int | None:
+    """Index of the notebook's first code cell, or None."""
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+
+
 def stale(path: Path, source: str) -> bool:
-    """True if the notebook's first cell is not the current setup cell."""
-    cells = nbformat.read(path, as_version=4).cells
-    return not cells or cells[0].cell_type != "code" or cells[0].source != source
+    """True if the notebook's first code cell is not the current setup cell (source and tags)."""
+    nb = nbformat.read(path, as_version=4)
+    i = first_code_cell(nb)
+    return i is None or nb.cells[i].source != source or nb.cells[i].metadata.get("tags") != TAGS
 
 
 def write(path: Path, source: str) -> None:
-    """Replace (or insert) the notebook's setup cell."""
+    """Replace the notebook's setup cell, or insert one after the title."""
     nb = nbformat.read(path, as_version=4)
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [TAG]})
-    if nb.cells and TAG in nb.cells[0].get("metadata", {}).get("tags", []):
-        nb.cells[0] = cell
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": TAGS})
+    i = first_code_cell(nb)
+    if i is not None and TAG in nb.cells[i].metadata.get("tags", []):
+        cell["id"] = nb.cells[i].get("id", cell["id"])
+        nb.cells[i] = cell
     else:
-        nb.cells.insert(0, cell)
+        nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, cell)
     nbformat.write(nb, path)
 
 
