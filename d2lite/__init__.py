@@ -3,12 +3,9 @@
 Every chapter notebook imports from here. Importing it is cheap: no network, no data, no global
 matplotlib or torch settings change. Each helper names the chapter that introduces it.
 """
-from . import models, widgets
-from . import regression
-from . import check  # exercise checkers: d2lite.check.NAME(your_function)
+from . import check, models, regression, widgets  # noqa: F401  (submodules: d2lite.check.lenet(...), ...)
 from .config import budget, device, hello, profile, seed
-from .data import Batches, DatasetNotFoundError, fashion_mnist, text_labels
-from .data import k_fold
+from .data import Batches, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import new_figure, show, show_images
 from .regularization import dropout_layer, l2_penalty
@@ -17,8 +14,16 @@ from .training import History, evaluate_accuracy, train_classifier
 __version__ = "0.1.0"
 
 __all__ = [
-    "k_fold", "regression",
+    # submodules
+    "check", "models", "regression", "widgets",
+    # where it runs (all chapters)
+    "budget", "device", "hello", "profile", "seed",
+    # data and training (LeNet chapter onward; k_fold: model selection)
+    "Batches", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
+    "train_classifier",
+    # figures
+    "new_figure", "show", "show_images",
+    # regularization (weight decay, dropout) and initialization (numerical stability)
+    "dropout_layer", "l2_penalty",
     "LayerStats", "init_weights", "layer_stats", "total_grad_norm", "train_quietly", "xavier_std",
-    "Batches", "DatasetNotFoundError", "History", "budget", "device", "evaluate_accuracy", "fashion_mnist",
-    "dropout_layer", "hello", "l2_penalty", "models", "new_figure", "profile", "seed", "show", "show_images", "text_labels", "train_classifier",
 ]
