@@ -236,7 +236,7 @@ def page(browser):
 
 def hidden_solution_problems(page, solutions: int) -> list[str]:
     """On an opened chapter page: `solutions` <details> blocks, each closed until its summary is clicked."""
-    details = page.locator("article details")
+    details = page.locator("article details:not(.hide)")   # .hide: folded code cells (the setup cell)
     if details.count() != solutions:
         return [f"the page has {details.count()} <details> blocks; the notebook has {solutions} solutions"]
     problems = ["markdown inside <details> shows as raw text (```)"] if "```" in page.locator("article").inner_text() \
