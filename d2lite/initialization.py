@@ -1,8 +1,6 @@
 """Weight initialization and per-layer statistics: how big are the signals and gradients? (numerical stability chapter)"""
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import warnings
 from dataclasses import dataclass
@@ -124,6 +122,6 @@ def train_quietly(net: nn.Module, train_iter: Iterable, test_iter: Iterable, num
                   **kwargs) -> History:
     """train_classifier without the live plot, printing or warnings: a divergence is only recorded in
     History.diverged_at, for sweeps over many settings (numerical stability chapter)."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Training diverged", category=RuntimeWarning)
-        return train_classifier(net, train_iter, test_iter, num_epochs, lr, plot=False, **kwargs)
+        return train_classifier(net, train_iter, test_iter, num_epochs, lr, plot=False, verbose=False, **kwargs)

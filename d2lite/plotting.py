@@ -56,14 +56,16 @@ def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols
 class TrainingPlot:
     """Loss and accuracy per epoch: in notebooks one figure updated in place, elsewhere one line per epoch."""
 
-    def __init__(self, num_epochs: int, title: str = "", live: bool = True) -> None:
-        self.num_epochs, self.title = num_epochs, title
+    def __init__(self, num_epochs: int, title: str = "", live: bool = True, quiet: bool = False) -> None:
+        self.num_epochs, self.title, self.quiet = num_epochs, title, quiet
         self.notebook = live and in_notebook()
         self._figure_handle = self._status_handle = None
         self._fig, self._lines = None, {}
 
     def status(self, text: str) -> None:
         """Show a one-line status (progress within an epoch), replacing the previous one."""
+        if self.quiet:
+            return
         if self.notebook:
             from IPython.display import Markdown, display
             shown = Markdown(f"`{text}`")
@@ -76,6 +78,8 @@ class TrainingPlot:
 
     def epoch_end(self, history, line: str) -> None:
         """Record the end of an epoch: redraw the figure in notebooks, print a line elsewhere."""
+        if self.quiet:
+            return
         if self.notebook:
             self.status(line)
             self._figure_handle = show(self.draw(history), self._figure_handle)

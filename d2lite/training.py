@@ -87,13 +87,13 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
                      optimizer: torch.optim.Optimizer | None = None, weight_decay: float = 0.0,
                      momentum: float = 0.0, device: torch.device | str | None = None, plot: bool = True,
                      seed: int | None = 0, loss: nn.Module | None = None, clip_grad_norm: float | None = None,
-                     mixed_precision: bool | None = None, title: str = "") -> History:
+                     mixed_precision: bool | None = None, title: str = "", verbose: bool = True) -> History:
     """Train `net` with cross-entropy and return its History (LeNet chapter onward).
 
     Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr, momentum) with
     `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks); pass None to
     leave it alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has.
-    `mixed_precision` (bf16 autocast) defaults to on for CUDA only.
+    `mixed_precision` (bf16 autocast) defaults to on for CUDA only. `verbose=False` shows and prints nothing.
     """
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
@@ -109,7 +109,7 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
         net.to(memory_format=torch.channels_last)    # faster convolutions on tensor cores
     optimizer = optimizer or default_optimizer(net, lr, weight_decay, momentum)
     loss_fn = loss or nn.CrossEntropyLoss()
-    plotter = TrainingPlot(num_epochs, title=title, live=plot)
+    plotter = TrainingPlot(num_epochs, title=title, live=plot, quiet=not verbose)
     history = History(device=str(device))
     try:
         num_batches = len(train_iter)

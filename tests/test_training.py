@@ -116,6 +116,12 @@ def test_prints_one_line_per_epoch_outside_a_notebook(capsys):
     assert [l.split(":")[0] for l in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
 
 
+def test_verbose_false_prints_nothing(capsys):
+    train_iter, test_iter = toy_problem()
+    d2lite.train_classifier(small_net(), train_iter, test_iter, 2, lr=0.5, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
 def test_training_figure_draws_history():
     train_iter, test_iter = toy_problem()
     history = d2lite.train_classifier(small_net(), train_iter, test_iter, 2, lr=0.5, plot=False)
