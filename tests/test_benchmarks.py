@@ -32,9 +32,11 @@ def test_bench_quick_prints_every_row(tiny_data):
                      "--only", "loader,train")
     assert "96 train / 40 test images" in out                      # it read the tiny files, not the shared data
     rows = table_rows(out)
-    for what in ("loader 28x28", "loader 224x224", "LeNet (sigmoid) training", "test acc, last 3 epochs"):
+    training = [what for what in rows if what.startswith("LeNet (sigmoid) training vs ")]
+    assert [w.split(" vs ")[1].split(":")[0] for w in training] == ["lean classic", "d2l's train_ch6 as published"], out
+    for what in ("loader 28x28", "loader 224x224", "test acc, last 3 epochs"):
         assert what in rows, f"no '{what}' row in:\n{out}"
-    for what in ("loader 28x28", "loader 224x224", "LeNet (sigmoid) training"):
+    for what in ("loader 28x28", "loader 224x224", *training):
         classic, course, ratio = rows[what][1:4]
         assert float(classic.replace(",", "")) > 0 and float(course.replace(",", "")) > 0, rows[what]
         assert ratio.endswith("x"), rows[what]

@@ -128,3 +128,20 @@ def test_training_figure_draws_history():
     fig = d2lite.plotting.TrainingPlot(2).draw(history)
     png = d2lite.plotting.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(fig.axes) == 2
+
+
+def test_live_figure_redraws_only_the_curves_and_matches_a_full_render():
+    """TrainingPlot.png pastes cached axes and draws the curves: the picture equals a full render of the figure."""
+    import io
+    import numpy as np
+    from PIL import Image
+    plot = d2lite.plotting.TrainingPlot(5, title="toy")
+    full = dict(train_loss=[2.3, 1.4, 1.0, 0.8, 0.7], train_acc=[.2, .5, .6, .7, .75], test_acc=[.2, .45, .6, .65, .7])
+    pngs = [plot.png(d2lite.History(**{k: v[:n] for k, v in full.items()})) for n in range(1, 6)]
+    assert len(set(pngs)) == 5                                      # every epoch's picture is new
+    fast = np.asarray(Image.open(io.BytesIO(pngs[-1])).convert("RGB"), dtype=int)
+    slow = np.asarray(Image.open(io.BytesIO(d2lite.plotting.figure_png(plot._fig))).convert("RGB"), dtype=int)
+    assert fast.shape == slow.shape
+    differs = (np.abs(fast - slow).sum(axis=2) > 60).mean()
+    assert differs < 0.005, f"{differs:.2%} of the pixels differ from a full render"
+    assert plot._lines["train_loss"].axes.get_ylim() == (0, pytest.approx(2.3 * 1.1))   # the loss axis from 0
