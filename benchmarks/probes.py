@@ -1,7 +1,7 @@
 """Small measurements behind benchmarks/README.md's "What limits each path" (performance issue).
 
     python benchmarks/probes.py            # all probes, about a minute on 2 cores
-    python benchmarks/probes.py spin       # one probe: spin, resize, plot, lenet or memory
+    python benchmarks/probes.py spin       # one probe: spin, resize, plot, lenet, memory or noise
 
 CPU seconds (time.process_time) where a busy machine would blur wall time; one torch thread unless a probe says.
 """
@@ -135,8 +135,20 @@ def probe_memory() -> None:
           f"matmul {2 * 1024 ** 3 / matmul / 1e9:.0f} GFLOP/s (load average {os.getloadavg()[0]:.1f})")
 
 
+def probe_noise() -> None:
+    """The same d2lite LeNet run three times in a row (default threads): how much this machine's epochs vary."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    with contextlib.redirect_stdout(io.StringIO()):
+        train_iter, test_iter = d2lite.fashion_mnist(256, download=False)
+    for run in range(1, 4):
+        d2lite.seed(0)
+        history = d2lite.train_classifier(d2lite.models.lenet(), train_iter, test_iter, 10, lr=0.9, verbose=False)
+        print(f"run {run}: seconds per epoch (training only) {min(history.epoch_time):.2f} to "
+              f"{max(history.epoch_time):.2f}, whole run {history.total_time / 10:.2f} per epoch")
+
+
 PROBES = {"spin": probe_spin, "resize": probe_resize, "plot": probe_plot, "lenet": probe_lenet,
-          "memory": probe_memory}
+          "memory": probe_memory, "noise": probe_noise}
 
 
 def main(argv: list[str]) -> None:
