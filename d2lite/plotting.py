@@ -107,7 +107,7 @@ class TrainingPlot:
                 "train_acc": ax_acc.plot([], [], "o-", color="C1", label="train acc", ms=3)[0],
                 "test_acc": ax_acc.plot([], [], "s--", color="C2", label="test acc", ms=3)[0],
             }
-            ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0.5, self.num_epochs + 0.5))
+            ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
             ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
             for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -121,7 +121,7 @@ class TrainingPlot:
         ax_loss = self._lines["train_loss"].axes
         finite = [v for v in history.train_loss if math.isfinite(v)]
         top = max(finite, default=1.0) * 1.1             # the loss axis starts at 0 and grows only if it must
-        if top > ax_loss.get_ylim()[1] or ax_loss.get_ylim()[0] != 0:
+        if top > ax_loss.get_ylim()[1]:
             ax_loss.set_ylim(0, top)
         if history.diverged_at is not None:
             ax_loss.set_title(f"diverged at epoch {history.diverged_at}: loss became inf/NaN", color="red",
