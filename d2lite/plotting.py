@@ -109,10 +109,10 @@ class TrainingPlot:
             }
             ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
             ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
-            for ax, where in ((ax_loss, "upper right"), (ax_acc, "lower right")):
+            for ax in (ax_loss, ax_acc):
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.grid(alpha=0.3)
-                self._legends.append(ax.legend(loc=where, fontsize=8))
+                self._legends.append(ax.legend(loc="best", fontsize=8))   # placed away from the curves each draw
             if self.title:
                 self._fig.suptitle(self.title, fontsize=10)
         for name, line in self._lines.items():
