@@ -9,8 +9,8 @@ from typing import Sequence
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 from matplotlib.ticker import MaxNLocator
+from PIL import Image as PILImage
 
 from .config import in_notebook
 
