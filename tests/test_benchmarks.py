@@ -81,3 +81,9 @@ def test_course_timing_executes_toc_chapters(tmp_path):
     assert rows["chapters/good"][1] == "ok", proc.stdout
     assert rows["chapters/bad"][1].startswith("FAILED") and "boom" in rows["chapters/bad"][1], proc.stdout
     assert "total" in proc.stdout
+
+
+def test_probes_script_runs_a_probe():
+    """probes.py (the measurements behind the README's limits section) runs; here its quick figure probe."""
+    out = run_script("benchmarks/probes.py", "plot")
+    assert "== plot" in out and "TrainingPlot.png (curves only)" in out, out
