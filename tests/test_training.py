@@ -145,3 +145,6 @@ def test_live_figure_redraws_only_the_curves_and_matches_a_full_render():
     differs = (np.abs(fast - slow).sum(axis=2) > 60).mean()
     assert differs < 0.005, f"{differs:.2%} of the pixels differ from a full render"
     assert plot._lines["train_loss"].axes.get_ylim() == (0, pytest.approx(2.3 * 1.1))   # the loss axis from 0
+    diverged = d2lite.History(**full, diverged_at=6)                # a new title: the axes are drawn again
+    assert plot.png(diverged) != pngs[-1]
+    assert plot._lines["train_loss"].axes.get_title().startswith("diverged at epoch 6")
