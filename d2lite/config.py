@@ -41,18 +41,26 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
-def budget(*, smoke: dict[str, Any], cpu: dict[str, Any], gpu: dict[str, Any],
-           verbose: bool = True) -> SimpleNamespace:
+def budget(*, smoke: dict[str, Any] | None = None, cpu: dict[str, Any] | None = None,
+           gpu: dict[str, Any] | None = None, verbose: bool = True, **shared: Any) -> SimpleNamespace:
     """Pick a notebook's sizes for the active profile and print which budget runs (all chapters).
 
-    Example: ``cfg = budget(smoke=dict(num_epochs=1), cpu=dict(num_epochs=5), gpu=dict(num_epochs=10))``
-    then use ``cfg.num_epochs``.
+    Shared sizes are keyword arguments; `smoke`, `cpu` and `gpu` override some of them for one profile, so each
+    size is written once: ``cfg = budget(num_epochs=10, lr=0.1, smoke=dict(num_epochs=1), cpu=dict(num_epochs=5))``
+    then use ``cfg.num_epochs``. A name that is not shared must be set by all three profiles.
     """
-    table = {"smoke": smoke, "cpu": cpu, "gpu": gpu}
-    if len({frozenset(v) for v in table.values()}) != 1:
-        raise ValueError("smoke, cpu and gpu must set the same names, so every budget defines every size.")
+    table = {"smoke": dict(smoke or {}), "cpu": dict(cpu or {}), "gpu": dict(gpu or {})}
+    for name, overrides in table.items():
+        if not isinstance(overrides, dict):
+            raise TypeError(f"budget({name}=...) must be a dict of sizes, e.g. {name}=dict(num_epochs=2), "
+                            f"got {type(overrides).__name__}.")
+    for key in sorted(set().union(*table.values()) - set(shared)):
+        missing = [name for name, overrides in table.items() if key not in overrides]
+        if missing:
+            raise ValueError(f"budget: {key!r} is set for some profiles but not for {', '.join(missing)}: "
+                             f"give it a shared value ({key}=...) or set it in every profile.")
     name = profile()
-    sizes = dict(table[name])
+    sizes = {**shared, **table[name]}
     if verbose:
         how = "set by D2LITE_PROFILE" if os.environ.get("D2LITE_PROFILE") else "picked automatically"
         shown = ", ".join(f"{k}={v}" for k, v in sizes.items())

@@ -39,8 +39,17 @@ def test_budget_picks_the_profile_and_prints_it(monkeypatch, capsys):
     cfg = d2lite.budget(smoke=dict(num_epochs=1), cpu=dict(num_epochs=5), gpu=dict(num_epochs=10))
     assert (cfg.profile, cfg.num_epochs) == ("smoke", 1)
     assert "smoke" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="same names"):
+    with pytest.raises(ValueError, match="'a' is set for some profiles but not for cpu"):
         d2lite.budget(smoke=dict(a=1), cpu=dict(b=2), gpu=dict(a=3))
+
+
+def test_budget_takes_shared_sizes_and_per_profile_overrides(monkeypatch, capsys):
+    for name, epochs in (("smoke", 1), ("cpu", 5), ("gpu", 10)):
+        monkeypatch.setenv("D2LITE_PROFILE", name)
+        cfg = d2lite.budget(num_epochs=10, lr=0.1, smoke=dict(num_epochs=1), cpu=dict(num_epochs=5), verbose=False)
+        assert (cfg.num_epochs, cfg.lr) == (epochs, 0.1)
+    with pytest.raises(TypeError, match="cpu=dict"):
+        d2lite.budget(lr=0.1, cpu=[("lr", 1)])
 
 
 def test_import_is_cheap_and_changes_no_global_state():

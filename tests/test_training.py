@@ -148,3 +148,20 @@ def test_live_figure_redraws_only_the_curves_and_matches_a_full_render():
     diverged = d2lite.History(**full, diverged_at=6)                # a new title: the axes are drawn again
     assert plot.png(diverged) != pngs[-1]
     assert plot._lines["train_loss"].axes.get_title().startswith("diverged at epoch 6")
+
+
+def test_compare_histories_and_sweep_frames_draw_fixed_axes():
+    """The comparison figure marks a diverged run; a slider frame's axes come from all the values."""
+    from d2lite.plotting import histories_figure
+    good = d2lite.History(train_loss=[2.3, 1.0], train_acc=[0.3, 0.6], test_acc=[0.3, 0.5])
+    bad = d2lite.History(train_loss=[2.3], train_acc=[0.1], test_acc=[0.1], diverged_at=2)
+    fig = histories_figure({"good": good, "bad": bad}, num_epochs=2)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("diverged in epoch 2" in t for t in texts)
+    results = {v: {"loss": [1.0 / (v + 1)] * 3} for v in (0, 1, 10)}
+    panels = [d2lite.Panel("loss", {"train": lambda r: r["loss"]}),
+              d2lite.Panel("final", {"train": lambda r: r["loss"]}, final=True)]
+    frames = [d2lite.sweep_frame(v, results, panels, label="λ") for v in (0, 10)]
+    assert frames[0].axes[0].get_ylim() == frames[1].axes[0].get_ylim()
+    assert frames[0].axes[0].get_ylim()[1] >= 1.0 and frames[0].axes[0].get_ylim()[0] <= 1 / 11
+    assert [t.get_text() for t in frames[1].axes[1].get_xticklabels()] == ["0", "1", "10"]

@@ -1,0 +1,148 @@
+"""Figures that compare: several training runs side by side, and the frames of a slider (all chapters).
+
+`compare_histories` shows runs of `train_classifier` together (loss, train and test accuracy per epoch).
+`sweep_frame` draws one frame of a slider: curves of the current value and the final numbers of every value,
+on axes fixed from all the values, so that moving the slider changes the curves and never the axes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from . import new_figure, show
+
+GUESSING_LOSS = math.log(10)     # cross-entropy of a uniform guess over 10 classes
+
+
+def loss_limit(histories: Sequence, floor: float = GUESSING_LOSS * 1.2, cap: float = 5.0) -> float:
+    """An upper limit for a shared loss axis: above every finite loss (and the guessing loss), at most `cap`."""
+    losses = [v for h in histories for v in h.train_loss if math.isfinite(v)]
+    return min(cap, max([floor] + losses) * 1.1)
+
+
+def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: float | None = None,
+                   num_epochs: int | None = None, train_acc: bool = True) -> None:
+    """Draw runs on two axes: training loss per epoch, and test (solid) and train (dashed) accuracy per epoch.
+
+    A loss above `loss_top` sits on the top edge with a triangle; a run that diverged gets a red cross and a note.
+    """
+    loss_top = loss_top or loss_limit(list(histories.values()))
+    num_epochs = num_epochs or max([len(h.train_loss) for h in histories.values()] + [1])
+    ax_loss.axhline(GUESSING_LOSS, color="gray", ls=":", lw=1, label="ln 10: guessing")
+    for i, (name, h) in enumerate(histories.items()):
+        color, epochs = f"C{i}", range(1, len(h.train_loss) + 1)
+        shown = [min(v, 0.97 * loss_top) if math.isfinite(v) else 0.97 * loss_top for v in h.train_loss]
+        ax_loss.plot(epochs, shown, "o-", color=color, ms=3, label=name)
+        above = [(e, s) for e, s, v in zip(epochs, shown, h.train_loss) if not v <= s]
+        if above:
+            ax_loss.plot(*zip(*above), "^", color=color, ms=8)
+        ax_acc.plot(epochs, h.test_acc, "o-", color=color, ms=3, label=f"{name}, test")
+        if train_acc:
+            ax_acc.plot(epochs, h.train_acc, "--", color=color, lw=1, alpha=0.8, label=f"{name}, train")
+        if getattr(h, "diverged_at", None) is not None:
+            ax_loss.plot([h.diverged_at], [0.93 * loss_top], "x", color="red", ms=11, mew=3)
+            right = h.diverged_at > (num_epochs + 1) / 2
+            ax_loss.annotate(f"{name}: diverged in epoch {h.diverged_at}\n(loss became inf/NaN), stopped",
+                             xy=(h.diverged_at, 0.93 * loss_top), xytext=(-8 if right else 8, -6),
+                             textcoords="offset points", color="red", fontsize=8, va="top",
+                             ha="right" if right else "left")
+    ax_loss.set(xlabel="epoch", ylabel="training loss", xlim=(0.5, num_epochs + 0.5), ylim=(0, loss_top))
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", xlim=(0.5, num_epochs + 0.5), ylim=(0, 1))
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+
+
+def histories_figure(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
+                     num_epochs: int | None = None, train_acc: bool = True) -> Figure:
+    """A figure comparing training runs (`draw_histories` on two panels), not shown: for slider frames."""
+    fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(10.0, 3.4))
+    draw_histories(ax_loss, ax_acc, histories, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def compare_histories(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
+                      num_epochs: int | None = None, train_acc: bool = True) -> None:
+    """Show training runs side by side: loss, test and train accuracy per epoch, one colour per run (all chapters)."""
+    show(histories_figure(histories, title=title, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc))
+
+
+@dataclass
+class Panel:
+    """One panel of a slider frame: named series, each a function of one value's result (see `sweep_frame`).
+
+    A series returns a list (one number per epoch, or per layer: `xlabel` says which) or, for `final=True`
+    panels, a number (a list's last entry is used). `final=True` plots every slider value's number, the current
+    value marked; otherwise the current value's list. `lines` are labelled horizontal reference lines.
+    """
+    ylabel: str
+    series: Mapping[str, Callable[[Any], Any]]
+    xlabel: str = "epoch"
+    log: bool = False
+    final: bool = False
+    lines: Mapping[str, float] = field(default_factory=dict)
+    ylim: tuple[float, float] | None = None
+    title: str = ""
+
+
+def _numbers(value: Any) -> list[float]:
+    return [float(v) for v in value] if hasattr(value, "__len__") else [float(value)]
+
+
+def _limits(values: list[float], log: bool) -> tuple[float, float]:
+    finite = [v for v in values if math.isfinite(v) and (v > 0 or not log)]
+    if not finite:
+        return (1e-3, 1.0) if log else (0.0, 1.0)
+    low, high = min(finite), max(finite)
+    if log:
+        return low / 1.6, high * 1.6
+    pad = (high - low) * 0.06 or abs(high) * 0.1 or 0.1
+    return (0.0 if low >= 0 and low - pad < 0 else low - pad), high + pad
+
+
+def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel], *, label: str,
+                fmt: str = "{:g}", title: str = "", width: float = 3.8) -> Figure:
+    """One slider frame: a panel per `Panel`, axes fixed from all `results` so only the curves move (all chapters).
+
+    Use it as a slider's draw: ``slider(train, values, lambda v, r, rs: sweep_frame(v, rs, panels, label="λ"))``.
+    """
+    values = sorted(results)
+    fig, axes = new_figure(1, len(panels), figsize=(width * len(panels), 3.3))
+    axes = [axes] if len(panels) == 1 else list(axes)
+    for ax, panel in zip(axes, panels):
+        everything = [v for r in results.values() for fn in panel.series.values() for v in _numbers(fn(r))]
+        ylim = panel.ylim or _limits(everything + list(panel.lines.values()), panel.log)
+        for i, (name, fn) in enumerate(panel.series.items()):
+            style = dict(color=f"C{i}", ls=("-", "--", ":", "-.")[i % 4], label=name)
+            if panel.final:
+                ys = [_numbers(fn(results[v]))[-1] for v in values]
+                ax.plot(range(len(values)), ys, marker="os^D"[i % 4], ms=4, **style)
+            else:
+                ys = _numbers(fn(results[value]))
+                ax.plot(range(1, len(ys) + 1), ys, **style)
+        for j, (name, y) in enumerate(panel.lines.items()):
+            ax.axhline(y, color="gray", ls=":", lw=1.2)
+            ax.annotate(name, (1, y), xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * j),
+                        textcoords="offset points", ha="right", fontsize=7, color="dimgray")
+        if panel.final:
+            ax.axvline(values.index(value), color="C3", alpha=0.5, lw=3)
+            ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
+            ax.set(xlabel=label, title=panel.title or f"after training, every {label}")
+        else:
+            longest = max(len(_numbers(fn(r))) for r in results.values() for fn in panel.series.values())
+            ax.set(xlabel=panel.xlabel, xlim=(0.5, longest + 0.5), title=panel.title)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if panel.log:
+            ax.set_yscale("log")
+        ax.set(ylabel=panel.ylabel, ylim=ylim)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    fig.suptitle(title or f"{label} = {fmt.format(value)}", fontsize=10)
+    return fig
