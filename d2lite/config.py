@@ -49,7 +49,7 @@ def budget(*, smoke: dict[str, Any] | None = None, cpu: dict[str, Any] | None = 
     size is written once: ``cfg = budget(num_epochs=10, lr=0.1, smoke=dict(num_epochs=1), cpu=dict(num_epochs=5))``
     then use ``cfg.num_epochs``. A name that is not shared must be set by all three profiles.
     """
-    table = {"smoke": dict(smoke or {}), "cpu": dict(cpu or {}), "gpu": dict(gpu or {})}
+    table = {"smoke": smoke or {}, "cpu": cpu or {}, "gpu": gpu or {}}
     for name, overrides in table.items():
         if not isinstance(overrides, dict):
             raise TypeError(f"budget({name}=...) must be a dict of sizes, e.g. {name}=dict(num_epochs=2), "
