@@ -47,3 +47,12 @@ def test_executes_in_the_smoke_profile(chapter, data_dir, tmp_path):
     nbformat.write(nb, tmp_path / f"{chapter.split('/')[-1]}.executed.ipynb")
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "Budget: 'smoke'" in text, "the notebook must print its budget (d2lite.budget)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_lines_fit_the_page_column(chapter):
+    """No code line longer than 88 characters, so nothing is clipped in the page column."""
+    nb = json.loads((ROOT / f"{chapter}.ipynb").read_text())
+    long = [(i, line) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for line in "".join(c["source"]).splitlines() if len(line) > 88]
+    assert not long, f"cells with lines over 88 characters: {[(i, len(line)) for i, line in long][:10]}"
