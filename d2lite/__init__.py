@@ -8,6 +8,7 @@ from .config import budget, device, hello, profile, seed
 from .data import Batches, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import new_figure, show, show_images
+from .precision import amp_dtype
 from .regularization import dropout_layer, l2_penalty
 from .training import History, evaluate_accuracy, train_classifier
 
@@ -17,7 +18,7 @@ __all__ = [
     # submodules
     "check", "models", "regression", "widgets",
     # where it runs (all chapters)
-    "budget", "device", "hello", "profile", "seed",
+    "amp_dtype", "budget", "device", "hello", "profile", "seed",
     # data and training (LeNet chapter onward; k_fold: model selection)
     "Batches", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
     "train_classifier",
