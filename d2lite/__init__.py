@@ -5,7 +5,7 @@ matplotlib or torch settings change. Each helper names the chapter that introduc
 """
 from . import check, models, regression, widgets  # noqa: F401  (submodules: d2lite.check.lenet(...), ...)
 from .config import budget, device, hello, profile, seed
-from .data import Batches, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
+from .data import Batches, DatasetDamagedError, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import new_figure, show, show_images
 from .precision import amp_dtype
@@ -20,7 +20,7 @@ __all__ = [
     # where it runs (all chapters)
     "amp_dtype", "budget", "device", "hello", "profile", "seed",
     # data and training (LeNet chapter onward; k_fold: model selection)
-    "Batches", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
+    "Batches", "DatasetDamagedError", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
     "train_classifier",
     # figures
     "new_figure", "show", "show_images",
