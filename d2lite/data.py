@@ -65,6 +65,12 @@ class Batches:
                 X, y = self.images[idx], self.labels[idx]
             yield self.to_float(X), y
 
+    def sample(self, n: int) -> torch.Tensor:
+        """The first n images (all if fewer) as float (n, 1, H, W) in [0, 1] on the device, resized as the batches
+        are; their labels are `labels[:n]` (AlexNet chapter onward)."""
+        n = guards.whole_number("n", n, example=" (how many images, e.g. train_iter.sample(8))")
+        return self.to_float(self.images[:n])
+
     def to_float(self, X: torch.Tensor) -> torch.Tensor:
         """Turn a uint8 (B, H, W) batch into float (B, 1, H', W') in [0, 1], resized on its device."""
         X = X.unsqueeze(1)                                    # (B, 1, H, W) uint8
