@@ -92,12 +92,6 @@ def layer_stats(net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: nn.Modul
 
     The network's own `.grad` fields are left untouched, so this can be called at any time, even mid-training.
     """
-    if sys._getframe(1).f_globals.get("__name__") == "torch.nn.modules.module":    # called by net.apply(...)
-        raise TypeError("d2lite.init_weights initializes a whole network itself: call d2lite.init_weights(net) "
-                        "(or d2lite.init_weights(net, 'kaiming')) instead of net.apply(d2lite.init_weights)")
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"init_weights needs a network (an nn.Module), got {type(net).__name__}: "
-                        "call d2lite.init_weights(net)")
     layers = [m for m in net.modules() if isinstance(m, _LAYERS)]
     if not layers:
         raise ValueError("layer_stats found no nn.Linear or nn.Conv layer in this network.")
