@@ -20,7 +20,8 @@ __all__ = [
     # where it runs (all chapters)
     "amp_dtype", "budget", "device", "hello", "profile", "seed",
     # data and training (LeNet chapter onward; k_fold: model selection)
-    "Batches", "DatasetDamagedError", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
+    "Batches", "DatasetDamagedError", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist",
+    "k_fold", "text_labels",
     "train_classifier",
     # figures
     "new_figure", "show", "show_images",
