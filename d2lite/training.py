@@ -164,7 +164,7 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
                               f"lr={lr}, or gradient clipping (clip_grad_norm=1.0).", RuntimeWarning, stacklevel=2)
                 plotter.epoch_end(history, f"epoch {epoch}/{num_epochs}: DIVERGED (loss {epoch_loss}), stopped")
                 break
-            _warn_if_exploding(step, epoch, epoch_loss, lr)
+            _warn_if_exploding(step, epoch, epoch_loss)
             seen += n
             history.epoch_time.append(epoch_seconds)
             history.train_loss.append(epoch_loss)
@@ -239,11 +239,12 @@ def _train_epoch(step: _Step, train_iter: Iterable, epoch: int, num_epochs: int,
     return loss_sum, correct, n
 
 
-def _warn_if_exploding(step: _Step, epoch: int, epoch_loss: float, lr: float) -> None:
+def _warn_if_exploding(step: _Step, epoch: int, epoch_loss: float) -> None:
     """Warn once when the loss grows huge without becoming inf/NaN (a learning rate far too large)."""
     if step.warned or epoch_loss <= max(EXPLODED_LOSS, 10 * step.first_loss):
         return
     step.warned = True
+    lr = step.optimizer.param_groups[0]["lr"]
     warnings.warn(f"The training loss exploded to {epoch_loss:.3g} in epoch {epoch} (it started at "
                   f"{step.first_loss:.3g}): the learning rate lr={lr} is probably far too large. Try a smaller "
                   "one, or gradient clipping (clip_grad_norm=1.0).", RuntimeWarning, stacklevel=3)
