@@ -55,9 +55,11 @@ _SCRIPT = """
     event.stopPropagation();
   });
   pick();
-  // The script runs, so the note for an inert slider goes. A notebook reopened without running it shows
-  // an error ("Error displaying" + " widget") where the live box was: then say how to get the box back.
+  // The script runs: the slider works, so show how to use it instead of the note for an inert slider.
+  // A notebook reopened without running it shows an error ("Error displaying" + " widget") where the live box
+  // was: then say how to get the box back.
   root.querySelector(".d2lite-slider-nojs").style.display = "none";
+  root.querySelector(".d2lite-slider-hint").style.display = "";
   var rerun = root.querySelector(".d2lite-slider-rerun");
   var area = root.closest(".jp-OutputArea, .output_wrapper, .cell_output") || document.body;
   function check() {
@@ -73,19 +75,21 @@ _SCRIPT = """
 
 # The slider's HTML. data-* attributes say which frame is shown (the browser tests read them).
 # data-lm-suppress-shortcuts on the range input itself keeps Jupyter's keyboard shortcuts (Notebook 7 handles
-# them at the document level) away from its arrow keys. Without JavaScript (an untrusted notebook) the start frame
-# and the "nojs" note show; the script hides that note as soon as it runs (so the website never shows it).
+# them at the document level) away from its arrow keys. Without JavaScript (an untrusted notebook: JupyterLab then
+# also strips the data-* attributes and disables the input) the start frame and the "nojs" note show; the script
+# swaps that note for the usage hint as soon as it runs, so the website never shows it.
 _TEMPLATE = """<div class="d2lite-slider" id="{id}" data-label="{label}" data-count="{count}" data-index="{index}"
  data-value="{value}" data-lm-suppress-shortcuts="true">
 <div style="display:flex;flex-wrap:wrap;align-items:center;gap:0.8em;font-family:sans-serif">
 <input type="range" min="0" max="{last}" step="1" value="{index}" aria-label="{name}"
  data-lm-suppress-shortcuts="true" style="width:18em">
 <span class="d2lite-slider-value" style="font-weight:bold">{text}</span>
-<span class="d2lite-slider-hint" style="color:#777;font-size:85%">(drag, or click and use the arrow keys)</span>
+<span class="d2lite-slider-hint" style="color:#777;font-size:85%;display:none">(drag, or click and use the arrow
+ keys)</span>
 </div>
-<div class="d2lite-slider-nojs" style="{note}">If the slider does not move, Jupyter did not run its script because
- the notebook is not trusted: run this cell again, or trust the notebook (Notebook 7: File, Trust Notebook;
- JupyterLab: Ctrl+Shift+C, Trust Notebook).</div>
+<div class="d2lite-slider-nojs" style="{note}">This slider needs its script, which has not run here. In Jupyter
+ that means the notebook is not trusted: run this cell again, or trust the notebook (JupyterLab: Ctrl+Shift+C, then
+ Trust Notebook; Notebook 7: File, Trust Notebook).</div>
 <div class="d2lite-slider-rerun" style="{note};display:none">The box for other values (below) was lost when the
  notebook was closed: run this cell again to bring it back.</div>
 {images}

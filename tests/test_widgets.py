@@ -197,8 +197,10 @@ def test_notes_for_an_inert_slider_and_a_lost_live_box():
     assert "display:none" not in nojs
     note = re.search(r'class="d2lite-slider-nojs"[^>]*>(.*?)</div>', html, re.S).group(1)
     assert "not trusted" in note and "run this cell again" in note and "Trust Notebook" in note
-    # ... and the script hides it as soon as it runs, so the website never shows it
+    # ... and the script swaps it for the usage hint as soon as it runs, so the website never shows the note
     assert '.d2lite-slider-nojs").style.display = "none"' in script
+    assert "display:none" in tag(html, "span", "d2lite-slider-hint")
+    assert '.d2lite-slider-hint").style.display = ""' in script
     # the note for a reopened notebook starts hidden; the script shows it when Jupyter reports a missing widget
     assert "display:none" in tag(html, "div", "d2lite-slider-rerun")
     assert 'rerun.style.display = broken ? "" : "none"' in script
