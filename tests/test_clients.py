@@ -148,8 +148,8 @@ def run_all_cells(page, server: Server, name: str, client: str, shots: Path) -> 
     done = """() => {
         const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
             .map(p => p.textContent.trim());
-        const errors = document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-            + ' .jp-RenderedText pre');
+        const errors = document.querySelectorAll(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] .jp-RenderedText pre');
         const failed = Array.from(errors).some(e => /Traceback|Error:/.test(e.textContent));
         return failed ? 'failed' : (prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:?$/.test(t)));
     }"""
