@@ -282,7 +282,7 @@ def test_slider_in_client(browser, servers, client, screenshots):
         # 3. the live box: type a degree that is not on the slider and press Compute
         label, values = root.evaluate("r => [r.dataset.label, Array.from(r.querySelectorAll('img'), "
                                       "i => Number(i.dataset.value))]")
-        new = str(next(d for d in range(min(values), max(values)) if d not in values))     # between two frames
+        new = str(next((d for d in range(min(values), max(values)) if d not in values), max(values) + 1))
         live = page.locator(".widget-hbox").filter(has=page.get_by_role("button", name="Compute"))
         live.scroll_into_view_if_needed()
         status = live.locator("div.widget-label")          # the Label widget (the text box has a label too)
