@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
 import numbers
 import struct
+import sys
 import uuid
 from typing import Any, Callable, Hashable, Sequence
 
@@ -43,7 +45,7 @@ _SCRIPT = """
   }
   input.addEventListener("input", pick);
   input.addEventListener("change", pick);
-  // Handle the keys here: notebook front ends (JupyterLab) would otherwise take arrow keys for their own shortcuts.
+  // Handle the keys here: notebook front ends would otherwise take arrow keys for their own shortcuts.
   var steps = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, Home: -frames.length, End: frames.length};
   input.addEventListener("keydown", function (event) {
     if (!(event.key in steps)) { return; }
@@ -53,21 +55,50 @@ _SCRIPT = """
     event.stopPropagation();
   });
   pick();
+  // The script runs: the slider works, so show how to use it instead of the note for an inert slider.
+  // A notebook reopened without running it shows an error ("Error displaying" + " widget") where the live box
+  // was: then say how to get the box back.
+  root.querySelector(".d2lite-slider-nojs").style.display = "none";
+  root.querySelector(".d2lite-slider-hint").style.display = "";
+  var rerun = root.querySelector(".d2lite-slider-rerun");
+  var area = root.closest(".jp-OutputArea, .output_wrapper, .cell_output") || document.body;
+  function check() {
+    if (!root.isConnected) { watch.disconnect(); return; }
+    var broken = area.textContent.replace(root.textContent, "").indexOf(["Error displaying", "widget"].join(" ")) >= 0;
+    rerun.style.display = broken ? "" : "none";
+  }
+  var watch = new MutationObserver(check);
+  watch.observe(area, {childList: true, subtree: true, characterData: true});
+  check();
 })();
 """
 
-# The slider's HTML. data-* attributes say which frame is shown (the browser test reads them);
-# data-lm-suppress-shortcuts keeps JupyterLab's keyboard shortcuts away from the slider.
+# The slider's HTML. data-* attributes say which frame is shown (the browser tests read them).
+# data-lm-suppress-shortcuts on the range input itself keeps Jupyter's keyboard shortcuts (Notebook 7 handles
+# them at the document level) away from its arrow keys. Without JavaScript (an untrusted notebook: JupyterLab then
+# also strips the data-* attributes and disables the input) the start frame and the "nojs" note show; the script
+# swaps that note for the usage hint as soon as it runs, so the website never shows it.
 _TEMPLATE = """<div class="d2lite-slider" id="{id}" data-label="{label}" data-count="{count}" data-index="{index}"
  data-value="{value}" data-lm-suppress-shortcuts="true">
-<div style="display:flex;align-items:center;gap:0.8em;font-family:sans-serif">
-<input type="range" min="0" max="{last}" step="1" value="{index}" aria-label="{label}" style="width:18em">
+<div style="display:flex;flex-wrap:wrap;align-items:center;gap:0.8em;font-family:sans-serif">
+<input type="range" min="0" max="{last}" step="1" value="{index}" aria-label="{name}"
+ data-lm-suppress-shortcuts="true" style="width:18em">
 <span class="d2lite-slider-value" style="font-weight:bold">{text}</span>
-<span style="color:#777;font-size:85%">(drag, or click and use the arrow keys)</span>
+<span class="d2lite-slider-hint" style="color:#777;font-size:85%;display:none">(drag, or click and use the arrow
+ keys)</span>
 </div>
+<div class="d2lite-slider-nojs" style="{note}">This slider needs its script, which has not run here. In Jupyter
+ that means the notebook is not trusted: run this cell again, or trust the notebook (JupyterLab: Ctrl+Shift+C, then
+ Trust Notebook; Notebook 7: File, Trust Notebook).</div>
+<div class="d2lite-slider-rerun" style="{note};display:none">The box for other values (below) was lost when the
+ notebook was closed: run this cell again to bring it back.</div>
 {images}
 <script>{script}</script>
 </div>"""
+_NOTE_STYLE = "color:#a33;font-size:85%;font-family:sans-serif;margin:0.2em 0"
+
+# Readable names for labels that are abbreviations, used in the live box's sentences ("Try another learning rate").
+_NAMES = {"lr": "learning rate"}
 
 
 def _frame_png(fig: Figure) -> bytes:
@@ -82,16 +113,22 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+class SliderError(RuntimeError):
+    """compute or draw failed for one of a slider's values; the message names the value (weight decay chapter)."""
+
+
 class Slider:
     """Precomputed results and pictures for a list of values, shown as a slider (see `slider`)."""
 
     def __init__(self, compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any, Any, dict], Figure],
-                 *, label: str, fmt: str = "{:g}", start=None) -> None:
+                 *, label: str, fmt: str = "{:g}", start=None, name: str | None = None) -> None:
         if not callable(compute) or not callable(draw):
             raise TypeError("slider(compute, values, draw, label=...): compute and draw must be functions, "
                             "compute(value) -> result and draw(value, result, results) -> Figure.")
         if not isinstance(label, str) or not label:
             raise ValueError("slider needs a label naming the value, e.g. label='λ'.")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"name={name!r}: give the value's name in words, e.g. name='learning rate'.")
         values = list(values)
         if len(values) < 2:
             raise ValueError(f"a slider needs at least 2 values, got {values!r}.")
@@ -106,6 +143,7 @@ class Slider:
             raise ValueError(f"fmt={fmt!r} cannot format the value {values[0]!r} ({err}); "
                              "use a format such as '{:g}' or '{:.2f}'.") from None
         self.compute, self.draw, self.label, self.fmt = compute, draw, label, fmt
+        self.name: str = name or _NAMES.get(label, label)   # in words, for sentences: "Try another learning rate"
         self.values: list = sorted(values)            # the values the slider moves over (live values join it)
         self.grid: tuple = tuple(self.values)         # the precomputed values: they fix the axes of every frame
         self.results: dict[Hashable, Any] = {}        # value -> compute(value), the cache
@@ -129,24 +167,44 @@ class Slider:
         """The label shown for a value, e.g. 'λ = 0.01'."""
         return f"{self.label} = {self.fmt.format(value)}"
 
+    @contextlib.contextmanager
+    def _calling(self, what: str, value):
+        """Around one call of compute or draw: if it fails, say for which value; close the pyplot figures it opened
+        (plt.subplots in a draw), so Jupyter does not show them again under the slider."""
+        pyplot = sys.modules.get("matplotlib.pyplot")         # never imported here: no global state changes
+        before = set(pyplot.get_fignums()) if pyplot else set()
+        try:
+            yield
+        except Exception as err:
+            raise SliderError(f"{what} failed for {self.text(value)}: {type(err).__name__}: {err} "
+                              f"(fix {what}, or use another value)") from err
+        finally:
+            pyplot = sys.modules.get("matplotlib.pyplot")     # the call may have imported it
+            opened = set(pyplot.get_fignums()) - before if pyplot else set()
+            for number in opened:
+                pyplot.close(number)
+
     def result(self, value):
         """compute(value), computed once per value and then taken from the cache."""
         if value not in self.results:
-            self.results[value] = self.compute(value)
+            with self._calling("compute", value):
+                self.results[value] = self.compute(value)
         return self.results[value]
 
     def _draw_frame(self, value) -> None:
         """Draw one value's picture. `draw` sees the precomputed grid's results (plus this value's own), so the axes
         it fixes from them stay the same for every frame; a live value does not redraw the others."""
         shown = sorted(set(self.grid) | {value})
-        fig = self.draw(value, self.results[value], {v: self.results[v] for v in shown})
+        with self._calling("draw", value):
+            fig = self.draw(value, self.results[value], {v: self.results[v] for v in shown})
+            if isinstance(fig, Figure):
+                if self._size is None:
+                    self._size = fig.get_size_inches()
+                fig.set_size_inches(self._size)       # same pixel size for every frame, so nothing jumps
+                self.frames[value] = _frame_png(fig)
         if not isinstance(fig, Figure):
             raise TypeError(f"draw must return a matplotlib Figure (make it with d2lite.new_figure), "
                             f"got {type(fig).__name__} for {self.text(value)}.")
-        if self._size is None:
-            self._size = fig.get_size_inches()
-        fig.set_size_inches(self._size)               # same pixel size for every frame, so nothing jumps
-        self.frames[value] = _frame_png(fig)
 
     def add(self, value):
         """Live mode: compute `value` if it is new (cached), draw its frame, add it to the slider; return its result."""
@@ -183,9 +241,9 @@ class Slider:
                           f'src="data:image/png;base64,{png}">')
         uid = "d2lite-slider-" + uuid.uuid4().hex[:12]          # unique per output, so several sliders coexist
         count = len(self.values)
-        return _TEMPLATE.format(id=uid, label=html.escape(self.label), count=count, last=count - 1, index=index,
-                                value=self.start, text=html.escape(self.text(self.start)),
-                                images="\n".join(images), script=_SCRIPT.replace("SLIDER_ID", uid))
+        return _TEMPLATE.format(id=uid, label=html.escape(self.label), name=html.escape(self.name), count=count,
+                                last=count - 1, index=index, value=self.start, text=html.escape(self.text(self.start)),
+                                note=_NOTE_STYLE, images="\n".join(images), script=_SCRIPT.replace("SLIDER_ID", uid))
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -196,8 +254,8 @@ class Slider:
 
         text_box = widgets.IntText if self.integer else widgets.FloatText
         box = text_box(value=self.start, description=f"{self.label} =", layout=widgets.Layout(width="14em"))
-        button = widgets.Button(description="Compute and show")
-        status = widgets.Label(value=f"Try a {self.label} that is not on the slider.")
+        button = widgets.Button(description="Compute")
+        status = widgets.Label(value=f"Try another {self.name}: type it and press Compute.")
 
         def on_click(_button) -> None:
             value = box.value
@@ -207,7 +265,9 @@ class Slider:
                 self.add(value)
                 how = "cached" if known else "computed, now on the slider"
                 status.value = f"showing {self.text(value)} ({how})"
-            except Exception as err:                  # shown to the student; a callback's traceback would be hidden
+            except SliderError as err:                # shown to the student; a callback's traceback would be hidden
+                status.value = str(err)
+            except Exception as err:                  # e.g. not a whole number where the slider takes integers
                 status.value = f"{self.text(value)} failed: {type(err).__name__}: {err}"
 
         button.on_click(on_click)
@@ -225,11 +285,14 @@ class Slider:
 
 
 def slider(compute: Callable[[Any], Any], values: Sequence, draw: Callable[[Any, Any, dict], Figure], *,
-           label: str, fmt: str = "{:g}", start=None) -> Slider:
+           label: str, fmt: str = "{:g}", start=None, name: str | None = None) -> Slider:
     """Precompute `compute(v)` for every v in `values` and show `draw`'s pictures under a slider (weight decay chapter).
 
     `draw(value, result, results)` returns one frame (a Figure from d2lite.new_figure); `results` maps every
     precomputed value (and, for a live value, that value) to its result, in order, so draw can fix the axes.
-    End a cell with the returned object to show it. If every value is an int (a polynomial degree, say), live mode accepts whole numbers only.
+    End a cell with the returned object to show it. If every value is an int (a polynomial degree, say), live mode
+    accepts whole numbers only. `name` says the value in words where `label` is a symbol or an abbreviation
+    (label='lr', name='learning rate'); the live box's sentences use it. A failing compute or draw raises a
+    SliderError naming the value.
     """
-    return Slider(compute, values, draw, label=label, fmt=fmt, start=start)
+    return Slider(compute, values, draw, label=label, fmt=fmt, start=start, name=name)

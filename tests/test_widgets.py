@@ -8,7 +8,7 @@ import struct
 import pytest
 
 import d2lite
-from d2lite.widgets import Slider, slider
+from d2lite.widgets import Slider, SliderError, slider
 
 
 class Counting:
@@ -132,6 +132,7 @@ def test_live_errors_are_shown_not_raised():
     box.value = 2.0
     button.click()
     assert "p must be at most 1" in status.value and view.values == [0.0, 0.5]
+    assert status.value.startswith("compute failed for p = 2:")             # names the value it was given
 
 
 def test_integer_grid_takes_whole_numbers():
@@ -170,3 +171,125 @@ def test_add_rejects_non_numbers():
     with pytest.raises(ValueError, match="finite number"):
         view.add(float("inf"))
     assert isinstance(view, Slider) and view.values == [0.0, 1.0]
+
+
+def tag(html: str, name: str, css_class: str = "") -> str:
+    """The first opening tag `<name ...>` (with `css_class`, if given) in the html."""
+    pattern = rf'<{name}\b[^>]*class="{css_class}"[^>]*>' if css_class else rf"<{name}\b[^>]*>"
+    found = re.search(pattern, html)
+    assert found, f"no <{name} class={css_class!r}> in the slider's html"
+    return found.group(0)
+
+
+def test_range_input_itself_suppresses_notebook_shortcuts():
+    html = slider(Counting(), [0, 1], draw, label="λ").html()
+    rng = tag(html, "input")
+    assert 'type="range"' in rng
+    # Notebook 7 handles shortcuts at the document level: only the focused element's own attribute keeps its keys
+    assert 'data-lm-suppress-shortcuts="true"' in rng
+
+
+def test_notes_for_an_inert_slider_and_a_lost_live_box():
+    html = slider(Counting(), [0, 1], draw, label="λ").html()
+    script = html[html.index("<script>"):]
+    # without JavaScript (a notebook that is not trusted) the note shows and says what to do ...
+    nojs = tag(html, "div", "d2lite-slider-nojs")
+    assert "display:none" not in nojs
+    note = re.search(r'class="d2lite-slider-nojs"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "not trusted" in note and "run this cell again" in note and "Trust Notebook" in note
+    # ... and the script swaps it for the usage hint as soon as it runs, so the website never shows the note
+    assert '.d2lite-slider-nojs").style.display = "none"' in script
+    assert "display:none" in tag(html, "span", "d2lite-slider-hint")
+    assert '.d2lite-slider-hint").style.display = ""' in script
+    # the note for a reopened notebook starts hidden; the script shows it when Jupyter reports a missing widget
+    assert "display:none" in tag(html, "div", "d2lite-slider-rerun")
+    assert 'rerun.style.display = broken ? "" : "none"' in script
+    # the phrase it looks for is never in the slider's own html, so the slider cannot trigger its own note
+    assert "Error displaying widget" not in html
+
+
+@pytest.mark.parametrize("label, name, words", [
+    ("lr", None, "learning rate"),              # a known abbreviation reads as words
+    ("λ", None, "λ"),
+    ("λ", "weight decay λ", "weight decay λ"),
+    ("degree", None, "degree"),
+])
+def test_live_box_sentence_reads_naturally(label, name, words):
+    view = slider(Counting(), [0.1, 1], draw, label=label, name=name)
+    assert view.name == words and f'aria-label="{words}"' in view.html()
+    assert view.text(0.1) == f"{label} = 0.1"                  # the value label keeps the short symbol
+    pytest.importorskip("ipywidgets")
+    box, button, status = view.live_controls().children
+    assert status.value == f"Try another {words}: type it and press Compute."
+    assert button.description == "Compute" and box.description == f"{label} ="
+
+
+def test_name_must_be_words():
+    with pytest.raises(ValueError, match="name="):
+        slider(Counting(), [0, 1], draw, label="lr", name="")
+
+
+def test_failing_compute_names_the_value():
+    def fragile(value):
+        if value == 0.3:
+            raise ValueError("loss is nan")
+        return [value] * 3
+
+    with pytest.raises(SliderError, match=r"^compute failed for lr = 0\.3: ValueError: loss is nan") as info:
+        slider(fragile, [0.1, 0.3, 1], draw, label="lr")
+    assert isinstance(info.value.__cause__, ValueError)     # the traceback still leads into the student's compute
+
+
+def test_failing_draw_names_the_value():
+    def fragile_draw(value, result, results):
+        if value == 1:
+            raise KeyError("train_loss")
+        return draw(value, result, results)
+
+    with pytest.raises(SliderError, match=r"^draw failed for p = 1: KeyError: 'train_loss'"):
+        slider(Counting(), [0, 0.5, 1], fragile_draw, label="p")
+
+
+def test_live_draw_failure_is_shown_with_its_value():
+    pytest.importorskip("ipywidgets")
+
+    def fragile_draw(value, result, results):
+        if value == 0.25:
+            raise ValueError("cannot draw")
+        return draw(value, result, results)
+
+    view = slider(Counting(), [0.0, 1.0], fragile_draw, label="p")
+    box, button, status = view.live_controls().children
+    box.value = 0.25
+    button.click()
+    assert status.value.startswith("draw failed for p = 0.25: ValueError: cannot draw")
+    assert view.values == [0.0, 1.0]                         # nothing half-added to the slider
+
+
+def test_pyplot_figures_of_draw_are_closed():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    mine = plt.figure()                                          # a figure the student opened before: left alone
+
+    def pyplot_draw(value, result, results):
+        plt.figure()                                             # a stray extra figure
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot(result)
+        ax.set(ylim=(0, 5), title=f"value {value}")
+        return fig
+
+    try:
+        before = plt.get_fignums()
+        view = slider(Counting(), [0, 1, 2], pyplot_draw, label="k")
+        assert plt.get_fignums() == before                       # Jupyter will not show them again under the slider
+        assert len(set(view.frames.values())) == 3               # the frames were drawn before the figures closed
+        assert plt.fignum_exists(mine.number)
+
+        def failing_draw(value, result, results):
+            plt.subplots()
+            raise ValueError("oops")
+
+        with pytest.raises(SliderError):
+            slider(Counting(), [0, 1], failing_draw, label="k")
+        assert plt.get_fignums() == before                       # closed on failure too
+    finally:
+        plt.close(mine)
