@@ -30,11 +30,13 @@ def dropout_layer(X: torch.Tensor, p: float) -> torch.Tensor:
     return keep * X / (1 - p)
 
 
-def high_dim_linear_data(num_train: int = 20, num_test: int = 100, num_inputs: int = 200, *,
-                         noise: float = 0.01, seed: int = 0):
+def high_dim_linear_data(num_train: int = 80, num_test: int = 1000, num_inputs: int = 100, *,
+                         noise: float = 0.02, seed: int = 0):
     """Data where linear regression overfits: y = 0.05 + 0.01·Σxᵢ + noise, few examples (weight decay chapter).
 
-    Returns ((X_train, y_train), (X_test, y_test)) with X of shape (n, num_inputs) and y of shape (n, 1).
+    The defaults (80 examples, 100 inputs) leave 20 directions that the training data never sees, yet enough
+    examples that a well-regularized fit learns most of the signal. Returns ((X_train, y_train), (X_test, y_test))
+    with X of shape (n, num_inputs) and y of shape (n, 1).
     """
     if num_train < 1 or num_test < 1 or num_inputs < 1:
         raise ValueError(f"num_train, num_test and num_inputs must be positive, got "

@@ -96,6 +96,35 @@ def test_high_dim_linear_data_shapes_and_seed():
         high_dim_linear_data(0, 100, 200)
 
 
+def _ridge(X, y, lambd):
+    """The exact minimiser of mean(½(Xw + b − y)²) + (λ/2)‖w‖², the bias not penalized: (w, b)."""
+    n, d = X.shape
+    Xb = torch.cat([X, torch.ones(n, 1)], dim=1).double()
+    D = torch.eye(d + 1, dtype=torch.float64)
+    D[-1, -1] = 0
+    v = torch.linalg.solve(Xb.T @ Xb / n + lambd * D, Xb.T @ y.double() / n)
+    return v[:-1].float(), v[-1].float()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_data_has_signal_that_a_good_lambda_learns(seed):
+    """The chapter's lesson rests on the defaults: a good λ learns much of the signal, a huge λ predicts the mean."""
+    (X, y), (X_test, y_test) = high_dim_linear_data(seed=seed)
+    assert X.shape == (80, 100) and X_test.shape == (1000, 100)
+    mean_loss = ((y.mean() - y_test) ** 2 / 2).mean().item()
+    true_norm = 0.01 * math.sqrt(100)
+
+    def test_loss(lambd):
+        w, b = _ridge(X, y, lambd)
+        return ((X_test @ w + b - y_test) ** 2 / 2).mean().item(), w.norm().item()
+
+    good, good_norm = test_loss(0.1)
+    huge, huge_norm = test_loss(1e4)
+    assert good < 0.5 * mean_loss                     # clearly better than predicting the mean
+    assert 0.5 * true_norm < good_norm < 1.5 * true_norm
+    assert huge == pytest.approx(mean_loss, rel=0.02) and huge_norm < 0.01 * true_norm
+
+
 # ---------------------------------------------------------------- dropout_layer (dropout chapter)
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
