@@ -6,7 +6,7 @@ matplotlib or torch settings change. Each helper names the chapter that introduc
 from . import check, models, plotting, regression, widgets  # noqa: F401  (submodules: d2lite.check.lenet(...), ...)
 from .claims import ClaimFailed, claim
 from .config import budget, device, hello, profile, seed
-from .data import Batches, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
+from .data import Batches, DatasetDamagedError, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import Panel, compare_histories, new_figure, show, show_images, sweep_frame
 from .precision import amp_dtype
@@ -23,7 +23,8 @@ __all__ = [
     # the results a chapter's text relies on (all chapters)
     "ClaimFailed", "claim",
     # data and training (LeNet chapter onward; k_fold: model selection)
-    "Batches", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist", "k_fold", "text_labels",
+    "Batches", "DatasetDamagedError", "DatasetNotFoundError", "History", "evaluate_accuracy", "fashion_mnist",
+    "k_fold", "text_labels",
     "train_classifier",
     # figures
     "Panel", "compare_histories", "new_figure", "show", "show_images", "sweep_frame",

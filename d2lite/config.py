@@ -91,7 +91,7 @@ def in_colab() -> bool:
 
 
 def hello() -> None:
-    """Print the setup a notebook runs under, the GPU and its precision, and how to get a GPU on Colab (all chapters)."""
+    """Print the setup a notebook runs under, the GPU and its precision, how to get a GPU on Colab (all chapters)."""
     dev = device()
     print(f"d2lite ready | torch {torch.__version__} | device: {dev} | profile: {profile()}")
     print(f"  {precision_summary(dev)}")

@@ -21,7 +21,7 @@ def _bf16_hardware() -> bool:
 
 
 def amp_dtype(device: torch.device | str) -> torch.dtype | None:
-    """The autocast dtype for `device`: bfloat16 where the GPU has it, float16 on 7.x GPUs, else None (LeNet chapter)."""
+    """The autocast dtype for `device`: bfloat16 where the GPU has it, float16 on 7.x, else None (LeNet chapter)."""
     device = torch.device(device)
     if device.type != "cuda":
         return None                                  # CPU and MPS: plain float32

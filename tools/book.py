@@ -49,6 +49,7 @@ def chapter_budget(chapter: str, profile: str, root: Path = ROOT) -> SimpleNames
     scope: dict = {}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
+            exec("import d2lite", scope)               # as the setup cell above it does
             exec(compile(cells[0], f"{chapter}.ipynb (budget cell)", "exec"), scope)
     finally:
         if before is None:
