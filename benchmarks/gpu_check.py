@@ -39,9 +39,9 @@ from tools.idx import write_fashion_mnist  # noqa: E402
 
 VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
 # network, its chapter, how the chapter builds it from its budget, its initialisation (None: PyTorch's default),
-# and the learning rate when the budget has none (the LeNet chapter passes lr=0.9 itself)
+# and the learning rate when the budget has none (the LeNet chapter's is cfg.lr_sigmoid = 0.9)
 CASES: list[tuple[str, str, Callable, str | None, float]] = [
-    ("LeNet", "chapters/lenet", lambda cfg: d2lite.models.lenet(), None, 0.9),
+    ("LeNet", "chapters/lenet", lambda cfg: d2lite.models.lenet(), "xavier", 0.9),
     ("AlexNet", "chapters/alexnet", lambda cfg: d2lite.models.alexnet(
         width_divisor=cfg.width_divisor, hidden=cfg.hidden, image_size=cfg.resize), "kaiming", 0.01),
     ("VGG-11", "chapters/vgg", lambda cfg: d2lite.models.vgg(

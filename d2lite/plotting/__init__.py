@@ -1,7 +1,8 @@
 """Figures without global matplotlib state (all chapters).
 
 The basics live here (`new_figure`, `show`, `show_images`); `live` holds the training figure updated in place,
-`compare` the figures that put several runs or slider values side by side.
+`compare` the figures that put several runs or slider values side by side, `architecture` a network's layers
+drawn from the network itself.
 """
 from __future__ import annotations
 
@@ -59,3 +60,4 @@ def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols
 
 from .live import TrainingPlot  # noqa: E402,F401  (after the basics it uses)
 from .compare import Panel, compare_histories, draw_histories, histories_figure, loss_limit, sweep_frame  # noqa: E402,F401
+from .architecture import architecture_blocks, draw_architecture, draw_architectures  # noqa: E402,F401
