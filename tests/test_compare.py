@@ -26,3 +26,11 @@ def test_sweep_frame_without_spread_is_unchanged():
     fig = d2lite.sweep_frame(1, results, [d2lite.Panel("loss", {"train": lambda r: r["loss"]})], label="λ")
     assert list(fig.axes[0].lines[0].get_ydata()) == [1.0, 0.25]
     assert not fig.axes[0].collections                  # no band
+
+
+def test_final_panel_limits_come_from_the_final_numbers_only():
+    """A final panel given whole curves plots their last entries, and its axis fits those, not epoch 1's."""
+    results = {p: {"loss": [[5.0, 1.0 + p], [4.0, 1.2 + p]]} for p in (0.0, 0.5)}
+    panel = d2lite.Panel("final loss", {"test": lambda r: r["loss"]}, final=True, spread=True)
+    low, high = d2lite.sweep_frame(0.0, results, [panel], label="p").axes[0].get_ylim()
+    assert high < 2.0 and low > 0.5

@@ -132,7 +132,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
     axes = [axes] if len(panels) == 1 else list(axes)
     for ax, panel in zip(axes, panels):
         everything = [v for r in results.values() for fn in panel.series.values()
-                      for run in _runs(panel, fn(r)) for v in run]
+                      for run in _runs(panel, fn(r)) for v in (run[-1:] if panel.final else run)]
         ylim = panel.ylim or _limits(everything + list(panel.lines.values()), panel.log)
         for i, (name, fn) in enumerate(panel.series.items()):
             style = dict(color=f"C{i}", ls=("-", "--", ":", "-.")[i % 4], label=name)
