@@ -81,6 +81,8 @@ class Panel:
     A series returns a list (one number per epoch, or per layer: `xlabel` says which) or, for `final=True`
     panels, a number (a list's last entry is used). `final=True` plots every slider value's number, the current
     value marked; otherwise the current value's list. `lines` are labelled horizontal reference lines.
+    `spread=True`: each series returns one such entry per run (e.g. per seed); the mean is drawn, and the
+    band from the smallest to the largest run is shaded, so the eye sees how far the seed noise goes.
     """
     ylabel: str
     series: Mapping[str, Callable[[Any], Any]]
@@ -90,10 +92,22 @@ class Panel:
     lines: Mapping[str, float] = field(default_factory=dict)
     ylim: tuple[float, float] | None = None
     title: str = ""
+    spread: bool = False
 
 
 def _numbers(value: Any) -> list[float]:
     return [float(v) for v in value] if hasattr(value, "__len__") else [float(value)]
+
+
+def _runs(panel: Panel, value: Any) -> list[list[float]]:
+    """A series' numbers for one slider value: one list per run (a single run unless `panel.spread`)."""
+    return [_numbers(v) for v in value] if panel.spread else [_numbers(value)]
+
+
+def _band(groups) -> tuple[list[float], list[float], list[float]]:
+    """Mean, smallest and largest of each group of numbers (a group: the runs' numbers at one x)."""
+    groups = [list(g) for g in groups]
+    return [sum(g) / len(g) for g in groups], [min(g) for g in groups], [max(g) for g in groups]
 
 
 def _limits(values: list[float], log: bool) -> tuple[float, float]:
@@ -117,16 +131,21 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
     fig, axes = new_figure(1, len(panels), figsize=(width * len(panels), 3.3))
     axes = [axes] if len(panels) == 1 else list(axes)
     for ax, panel in zip(axes, panels):
-        everything = [v for r in results.values() for fn in panel.series.values() for v in _numbers(fn(r))]
+        everything = [v for r in results.values() for fn in panel.series.values()
+                      for run in _runs(panel, fn(r)) for v in (run[-1:] if panel.final else run)]
         ylim = panel.ylim or _limits(everything + list(panel.lines.values()), panel.log)
         for i, (name, fn) in enumerate(panel.series.items()):
             style = dict(color=f"C{i}", ls=("-", "--", ":", "-.")[i % 4], label=name)
             if panel.final:
-                ys = [_numbers(fn(results[v]))[-1] for v in values]
-                ax.plot(range(len(values)), ys, marker="os^D"[i % 4], ms=4, **style)
+                xs = range(len(values))
+                ys, low, high = _band([run[-1] for run in _runs(panel, fn(results[v]))] for v in values)
+                ax.plot(xs, ys, marker="os^D"[i % 4], ms=4, **style)
             else:
-                ys = _numbers(fn(results[value]))
-                ax.plot(range(1, len(ys) + 1), ys, **style)
+                ys, low, high = _band(zip(*_runs(panel, fn(results[value]))))   # per epoch
+                xs = range(1, len(ys) + 1)
+                ax.plot(xs, ys, **style)
+            if panel.spread:
+                ax.fill_between(xs, low, high, color=style["color"], alpha=0.2, lw=0)
         for j, (name, y) in enumerate(panel.lines.items()):
             ax.axhline(y, color="gray", ls=":", lw=1.2)
             ax.annotate(name, (1, y), xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * j),
@@ -136,7 +155,8 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
             ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
             ax.set(xlabel=label, title=panel.title or f"after training, every {label}")
         else:
-            longest = max(len(_numbers(fn(r))) for r in results.values() for fn in panel.series.values())
+            longest = max(len(run) for r in results.values() for fn in panel.series.values()
+                          for run in _runs(panel, fn(r)))
             ax.set(xlabel=panel.xlabel, xlim=(0.5, longest + 0.5), title=panel.title)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if panel.log:

@@ -1,0 +1,36 @@
+"""d2lite.plotting.compare: slider frames that show the spread of several runs (dropout chapter)."""
+from __future__ import annotations
+
+import pytest
+
+import d2lite
+
+
+def test_sweep_frame_spread_draws_the_mean_and_shades_min_to_max():
+    """With spread=True a series gives one run per seed: the line is their mean, the band their range."""
+    results = {p: {"acc": [[0.5 + p, 0.6 + p], [0.7 + p, 0.8 + p], [0.6 + p, 1.0 + p]]} for p in (0.0, 0.5)}
+    panels = [d2lite.Panel("accuracy", {"test": lambda r: r["acc"]}, spread=True),
+              d2lite.Panel("final", {"test": lambda r: r["acc"]}, final=True, spread=True)]
+    fig = d2lite.sweep_frame(0.5, results, panels, label="p")
+    curve, final = fig.axes
+    assert list(curve.lines[0].get_ydata()) == pytest.approx([1.1, 1.3])       # means per epoch at p = 0.5
+    assert list(final.lines[0].get_ydata()) == pytest.approx([0.8, 1.3])       # final means, every p
+    band = curve.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(1.0) and band.max() == pytest.approx(1.5)   # p = 0.5: min 1.0, max 1.5
+    low, high = curve.get_ylim()
+    assert low <= 0.5 and high >= 1.5                   # the axes hold every run of every p, not only the means
+
+
+def test_sweep_frame_without_spread_is_unchanged():
+    results = {v: {"loss": [1.0, 0.5 / (v + 1)]} for v in (0, 1)}
+    fig = d2lite.sweep_frame(1, results, [d2lite.Panel("loss", {"train": lambda r: r["loss"]})], label="λ")
+    assert list(fig.axes[0].lines[0].get_ydata()) == [1.0, 0.25]
+    assert not fig.axes[0].collections                  # no band
+
+
+def test_final_panel_limits_come_from_the_final_numbers_only():
+    """A final panel given whole curves plots their last entries, and its axis fits those, not epoch 1's."""
+    results = {p: {"loss": [[5.0, 1.0 + p], [4.0, 1.2 + p]]} for p in (0.0, 0.5)}
+    panel = d2lite.Panel("final loss", {"test": lambda r: r["loss"]}, final=True, spread=True)
+    low, high = d2lite.sweep_frame(0.0, results, [panel], label="p").axes[0].get_ylim()
+    assert high < 2.0 and low > 0.5
