@@ -1,8 +1,12 @@
 """d2lite.models.Residual and resnet18: shapes, the skip connection, parameter count and the shape table."""
+import nbformat
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
+import d2lite
+from chapters import ROOT
 from d2lite import models
 
 
@@ -50,3 +54,28 @@ def test_resnet18_options():
     assert small[0][0].out_channels == 16 and small[-1].in_features == 128
     with pytest.raises(ValueError, match="width_divisor"):
         models.resnet18(width_divisor=0)
+
+
+def chapter_network():
+    """Run the ResNet chapter's cells that write Residual, resnet_block and ResNet-18; return its `net`."""
+    nb = nbformat.read(ROOT / "chapters" / "resnet.ipynb", as_version=4)
+    wanted = ("class Residual(", "def resnet_block(")
+    namespace = {"torch": torch, "nn": nn, "F": F, "d2lite": d2lite}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and any(w in cell.source for w in wanted):
+            exec(cell.source, namespace)
+    return namespace["net"], namespace["Residual"]
+
+
+def test_the_chapter_writes_the_same_resnet18_as_d2lite_models(capsys):
+    net, Block = chapter_network()
+    ours = models.resnet18()
+    kinds = [type(m).__name__ for m in net.modules()]
+    assert kinds == [type(m).__name__ for m in ours.modules()]
+    assert [tuple(p.shape) for p in net.parameters()] == [tuple(p.shape) for p in ours.parameters()]
+    assert models.layer_shapes(net, (1, 1, 96, 96)) == models.layer_shapes(ours, (1, 1, 96, 96))
+    block = Block(3, 6, use_1x1conv=True, stride=2)
+    reference = models.Residual(3, 6, use_1x1conv=True, stride=2)
+    reference.load_state_dict(block.state_dict())
+    X = torch.randn(2, 3, 8, 8)
+    assert torch.equal(block(X), reference(X))
