@@ -81,6 +81,8 @@ class Panel:
     A series returns a list (one number per epoch, or per layer: `xlabel` says which) or, for `final=True`
     panels, a number (a list's last entry is used). `final=True` plots every slider value's number, the current
     value marked; otherwise the current value's list. `lines` are labelled horizontal reference lines.
+    `x(n)` gives the x positions of a list of n numbers (default 1 ... n), e.g. 0 ... 1 for lists whose length
+    changes with the slider value, such as one number per layer of networks of different depths.
     """
     ylabel: str
     series: Mapping[str, Callable[[Any], Any]]
@@ -90,6 +92,7 @@ class Panel:
     lines: Mapping[str, float] = field(default_factory=dict)
     ylim: tuple[float, float] | None = None
     title: str = ""
+    x: Callable[[int], Sequence[float]] | None = None
 
 
 def _numbers(value: Any) -> list[float]:
@@ -126,7 +129,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
                 ax.plot(range(len(values)), ys, marker="os^D"[i % 4], ms=4, **style)
             else:
                 ys = _numbers(fn(results[value]))
-                ax.plot(range(1, len(ys) + 1), ys, **style)
+                ax.plot(panel.x(len(ys)) if panel.x else range(1, len(ys) + 1), ys, **style)
         for j, (name, y) in enumerate(panel.lines.items()):
             ax.axhline(y, color="gray", ls=":", lw=1.2)
             ax.annotate(name, (1, y), xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * j),
@@ -135,6 +138,11 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
             ax.axvline(values.index(value), color="C3", alpha=0.5, lw=3)
             ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
             ax.set(xlabel=label, title=panel.title or f"after training, every {label}")
+        elif panel.x:
+            xs = [x for r in results.values() for fn in panel.series.values()
+                  for x in panel.x(len(_numbers(fn(r))))]
+            pad = (max(xs) - min(xs)) * 0.03 or 0.5
+            ax.set(xlabel=panel.xlabel, xlim=(min(xs) - pad, max(xs) + pad), title=panel.title)
         else:
             longest = max(len(_numbers(fn(r))) for r in results.values() for fn in panel.series.values())
             ax.set(xlabel=panel.xlabel, xlim=(0.5, longest + 0.5), title=panel.title)
