@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import torch
 import torch.nn.functional as F
 
+from . import guards
 from .config import device as best_device
 
 TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
@@ -22,6 +23,10 @@ class DatasetNotFoundError(RuntimeError):
     """Raised when Fashion-MNIST is neither on disk nor downloadable; the message says what to do."""
 
 
+class DatasetDamagedError(RuntimeError):
+    """Raised when a Fashion-MNIST file on disk is damaged (truncated, not an IDX file); the message names it."""
+
+
 class Batches:
     """One split as a uint8 tensor on the device, yielding float (B, 1, H, W) batches in [0, 1]."""
 
@@ -30,11 +35,10 @@ class Batches:
                  source: str = "") -> None:
         if images.dtype != torch.uint8 or images.dim() != 3:
             raise ValueError(f"images must be a uint8 tensor of shape (N, H, W), got {images.dtype} {tuple(images.shape)}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        batch_size = guards.whole_number("batch_size", batch_size, example=" (images per batch, e.g. 256)")
         self.images, self.labels = images, labels        # (N, H, W) uint8, (N,) int64
         self.batch_size, self.shuffle, self.source = batch_size, shuffle, source
-        self.resize = (resize, resize) if isinstance(resize, int) else resize
+        self.resize = guards.image_size("resize", resize)
         self._generator = torch.Generator().manual_seed(seed)   # a new order each epoch, same order each rerun
 
     @property
@@ -60,6 +64,12 @@ class Batches:
                 idx = order[start:start + b]
                 X, y = self.images[idx], self.labels[idx]
             yield self.to_float(X), y
+
+    def sample(self, n: int) -> torch.Tensor:
+        """The first n images (all if fewer) as float (n, 1, H, W) in [0, 1] on the device, resized as the batches
+        are; their labels are `labels[:n]` (AlexNet chapter onward)."""
+        n = guards.whole_number("n", n, example=" (how many images, e.g. train_iter.sample(8))")
+        return self.to_float(self.images[:n])
 
     def to_float(self, X: torch.Tensor) -> torch.Tensor:
         """Turn a uint8 (B, H, W) batch into float (B, 1, H', W') in [0, 1], resized on its device."""
@@ -96,14 +106,49 @@ def _can_reach(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
+def _idx_problem(path: Path, ndim: int) -> str:
+    """Why `path` is not a valid uint8 IDX file of `ndim` dimensions ('' if it is)."""
+    size = path.stat().st_size
+    header = path.open("rb").read(4 + 4 * ndim)
+    if len(header) < 4 + 4 * ndim:
+        return f"it holds only {size} bytes, less than its header"
+    if header[:3] != b"\x00\x00\x08" or header[3] != ndim:
+        return "it does not start like an IDX file of bytes (a download page or another file saved under its name?)"
+    dims = [int.from_bytes(header[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    expected = 4 + 4 * ndim + math.prod(dims)
+    if size != expected:
+        return f"its header promises {expected:,} bytes but it has {size:,} (cut off while downloading or copying?)"
+    return ""
+
+
+def _check_files(raw: Path, train: bool) -> None:
+    """Raise DatasetDamagedError naming the first damaged file of a split that is on disk."""
+    prefix = "train" if train else "t10k"
+    files = [(raw / f"{prefix}-images-idx3-ubyte", 3), (raw / f"{prefix}-labels-idx1-ubyte", 1)]
+    if not all(path.exists() for path, _ in files):
+        return                                         # not there (yet): torchvision downloads it
+    for path, ndim in files:
+        problem = _idx_problem(path, ndim)
+        if problem:
+            raise DatasetDamagedError(f"The Fashion-MNIST file {path} is damaged: {problem}. Delete it and run this "
+                                      "again: d2lite then downloads a fresh copy (or copy the file again from "
+                                      "where you got it).")
+    counts = [int.from_bytes(path.open("rb").read(8)[4:], "big") for path, _ in files]
+    if counts[0] != counts[1]:
+        raise DatasetDamagedError(f"The Fashion-MNIST files in {raw} do not match: {files[0][0].name} holds "
+                                  f"{counts[0]:,} images but {files[1][0].name} {counts[1]:,} labels. Delete both "
+                                  "and run this again to download a fresh copy.")
+
+
 def _read_split(root: Path, train: bool, download: bool):
     from torchvision.datasets import FashionMNIST   # imported here so that `import d2lite` stays cheap
 
+    raw = root / "FashionMNIST" / "raw"
+    _check_files(raw, train)
     try:
         return FashionMNIST(str(root), train=train, download=False)
     except RuntimeError:
         pass                                           # not on disk yet
-    raw = root / "FashionMNIST" / "raw"
     advice = ("Either connect to the internet and run this again, or point the environment variable "
               "D2LITE_DATA (or the root= argument) at a folder that holds FashionMNIST/raw/ with the IDX files, "
               "e.g. D2LITE_DATA=../shared/data.")
@@ -129,8 +174,13 @@ def fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, 
     `n_train`/`n_test` keep only the first images of each split (small budgets); `resize` happens
     per batch on the device. Data is read from `root`, else $D2LITE_DATA, else ~/.cache/d2lite/data.
     """
+    guards.whole_number("batch_size", batch_size, example=" (images per batch, e.g. 256)")
+    guards.image_size("resize", resize)
+    for name, n in (("n_train", n_train), ("n_test", n_test)):
+        if n is not None:
+            guards.whole_number(name, n, example=f" (how many images to keep; {name}=None keeps them all)")
     root = data_root(root)
-    device = torch.device(device) if device is not None else best_device()
+    device = guards.device(device) or best_device()
     splits = []
     for train, n_keep in ((True, n_train), (False, n_test)):
         ds = _read_split(root, train, download)

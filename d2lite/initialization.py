@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Iterable
@@ -52,6 +53,12 @@ def init_weights(net: nn.Module, method: str = "xavier", std: float | None = Non
     method='normal' with std=σ (e.g. 0.01 or 1), 'xavier' (σ² = 2/(n_in + n_out)) or 'kaiming' (σ² = 2/n_in, for
     ReLU). Uses torch's random generator, so call d2lite.seed(...) first to get the same weights every run.
     """
+    if sys._getframe(1).f_globals.get("__name__") == "torch.nn.modules.module":    # called by net.apply(...)
+        raise TypeError("d2lite.init_weights initializes a whole network itself: call d2lite.init_weights(net) "
+                        "(or d2lite.init_weights(net, 'kaiming')) instead of net.apply(d2lite.init_weights)")
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"init_weights needs a network (an nn.Module), got {type(net).__name__}: "
+                        "call d2lite.init_weights(net)")
     layers = [m for m in net.modules() if isinstance(m, _LAYERS)]
     if not layers:
         raise ValueError("init_weights found no nn.Linear or nn.Conv layer in this network: nothing to initialize.")
@@ -124,4 +131,5 @@ def train_quietly(net: nn.Module, train_iter: Iterable, test_iter: Iterable, num
     History.diverged_at, for sweeps over many settings (numerical stability chapter)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Training diverged", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message="The training loss exploded", category=RuntimeWarning)
         return train_classifier(net, train_iter, test_iter, num_epochs, lr, plot=False, verbose=False, **kwargs)

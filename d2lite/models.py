@@ -6,6 +6,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from . import guards
+
 
 def lenet(activation: type[nn.Module] = nn.Sigmoid, pool: type[nn.Module] = nn.AvgPool2d,
           num_classes: int = 10) -> nn.Sequential:
@@ -24,7 +26,8 @@ def lenet(activation: type[nn.Module] = nn.Sigmoid, pool: type[nn.Module] = nn.A
 
 def layer_shapes(net: nn.Sequential, input_shape: Sequence[int]) -> list[tuple[str, torch.Size]]:
     """Run a random input of `input_shape` through each layer; return (layer name, output shape) pairs."""
-    X = torch.rand(*input_shape, device=next(net.parameters()).device)
+    param = next(net.parameters(), None)
+    X = torch.rand(*guards.input_shape(net, input_shape), device=param.device if param is not None else "cpu")
     rows = []
     was_training = net.training
     net.eval()

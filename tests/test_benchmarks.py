@@ -87,3 +87,34 @@ def test_probes_script_runs_a_probe():
     """probes.py (the measurements behind the README's limits section) runs; here its quick figure probe."""
     out = run_script("benchmarks/probes.py", "plot")
     assert "== plot" in out and "TrainingPlot.png (curves only)" in out, out
+
+
+def test_gpu_check_dry_run_exercises_every_part(tiny_data, tmp_path):
+    """gpu_check.py --dry-run: the speed and accuracy tables for every CNN in every precision, and the chapters."""
+    root, _ = tiny_data
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/probe\n")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nassert os.environ['D2LITE_PROFILE'] == 'smoke', os.environ['D2LITE_PROFILE']")]),
+        book / "chapters" / "probe.ipynb")
+    out = run_script("benchmarks/gpu_check.py", "--dry-run", "--data", str(root), "--book", str(book),
+                     env=dict(os.environ))
+    assert "DRY RUN" in out and "precisions compared: float32" in out, out
+    rows = table_rows(out)
+    for network in ("LeNet", "AlexNet", "VGG-11", "NiN"):
+        assert network in rows, out
+    speed = [line for line in out.splitlines() if line.startswith("| AlexNet | 64x64")]
+    assert speed and all(float(cell) > 0 for cell in speed[0].strip("|").split("|")[3:]), out
+    assert rows["chapters/probe"][1] == "ok", out
+    assert "everything ran and agreed" in out, out
+
+
+def test_gpu_check_without_cuda_says_so():
+    import pytest
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: gpu_check.py would run for real")
+    proc = subprocess.run([sys.executable, "benchmarks/gpu_check.py"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2 and "needs a CUDA GPU" in proc.stderr and "--dry-run" in proc.stderr, proc.stderr

@@ -115,3 +115,18 @@ def test_resize_gives_the_classic_pipelines_pixels(tiny_data):
     X, _ = next(iter(test_iter))
     expected = torch.stack([classic[i][0] for i in range(8)])
     assert (X - expected).abs().max() <= 1 / 255 + 1e-6
+
+
+def test_sample_gives_the_first_images_as_the_batches_show_them(tiny_data):
+    """Batches.sample(n): the first n training images, float, resized, on the device; labels are labels[:n]."""
+    root, written = tiny_data
+    train_iter, test_iter = d2lite.fashion_mnist(16, resize=32, root=root, device="cpu", verbose=False)
+    X = train_iter.sample(8)
+    assert X.shape == (8, 1, 32, 32) and X.dtype == torch.float32 and X.device == train_iter.device
+    assert torch.equal(X, train_iter.to_float(train_iter.images[:8]))
+    assert torch.equal(train_iter.labels[:8], written["train"][1][:8])
+    first_test, _ = next(iter(test_iter))                          # the unshuffled split: the same pixels
+    assert torch.equal(test_iter.sample(16), first_test)
+    assert train_iter.sample(1000).shape[0] == 96                  # at most the images there are
+    with pytest.raises(TypeError, match="whole number"):
+        train_iter.sample(2.5)
