@@ -9,11 +9,13 @@ torch's default dtype, ...) and gives up on a function that runs longer than a f
 The expected answers are written out here, independent of the rest of d2lite.
 
 Layout: `harness` (running the student's code safely), `layers` (comparing networks layer by layer), and one
-module per chapter group: `selection`, `regularization`, `stability`, `cnn`.
+module per chapter group: `selection`, `regularization`, `stability`, `cnn`, `deep` (batch normalization, ResNet).
 """
 from .cnn import alexnet, lenet, nin_block, vgg_block
+from .deep import batch_norm, residual
 from .regularization import dropout_layer, l2_penalty
 from .selection import k_fold
 from .stability import xavier_std
 
-__all__ = ["alexnet", "dropout_layer", "k_fold", "l2_penalty", "lenet", "nin_block", "vgg_block", "xavier_std"]
+__all__ = ["alexnet", "batch_norm", "dropout_layer", "k_fold", "l2_penalty", "lenet", "nin_block", "residual",
+           "vgg_block", "xavier_std"]
