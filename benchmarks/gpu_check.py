@@ -46,6 +46,7 @@ CASES: list[tuple[str, str, Callable, float]] = [
     ("VGG-11", "chapters/vgg", lambda cfg: d2lite.models.vgg(
         VGG11, width_divisor=cfg.width_divisor, hidden=cfg.hidden, image_size=cfg.resize), 0.01),
     ("NiN", "chapters/nin", lambda cfg: d2lite.models.nin(width_divisor=cfg.width_divisor), 0.01),
+    ("ResNet-18", "chapters/resnet", lambda cfg: d2lite.models.resnet18(width_divisor=cfg.width_divisor), 0.05),
 ]
 
 

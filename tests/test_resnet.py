@@ -7,6 +7,7 @@ from torch.nn import functional as F
 
 import d2lite
 from chapters import ROOT
+from tools.book import chapter_budget
 from d2lite import models
 
 
@@ -79,3 +80,10 @@ def test_the_chapter_writes_the_same_resnet18_as_d2lite_models(capsys):
     reference.load_state_dict(block.state_dict())
     X = torch.randn(2, 3, 8, 8)
     assert torch.equal(block(X), reference(X))
+
+
+def test_resnet_budgets_are_book_scale_on_a_gpu_and_reduced_on_a_cpu():
+    gpu, cpu = (chapter_budget("chapters/resnet", profile) for profile in ("gpu", "cpu"))
+    assert (gpu.n_train, gpu.n_test, gpu.resize, gpu.num_epochs, gpu.width_divisor) == (None, None, 96, 10, 1)
+    assert cpu.n_train is not None and cpu.width_divisor > 1 and cpu.resize == 96
+    assert max(cpu.depths) >= 64 and min(cpu.depths) <= 4          # the depth slider covers shallow to very deep
