@@ -47,6 +47,8 @@ CASES: list[tuple[str, str, Callable, str | None, float]] = [
     ("VGG-11", "chapters/vgg", lambda cfg: d2lite.models.vgg(
         VGG11, width_divisor=cfg.width_divisor, hidden=cfg.hidden, image_size=cfg.resize), "kaiming", 0.01),
     ("NiN", "chapters/nin", lambda cfg: d2lite.models.nin(width_divisor=cfg.width_divisor), "kaiming", 0.01),
+    ("ResNet-18", "chapters/resnet",
+     lambda cfg: d2lite.models.resnet18(width_divisor=cfg.width_divisor), None, 0.05),
 ]
 
 

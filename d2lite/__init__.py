@@ -8,6 +8,7 @@ from .claims import ClaimFailed, claim
 from .config import budget, device, hello, profile, seed
 from .data import Batches, DatasetDamagedError, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
+from .normalization import BatchNorm, batch_norm
 from .plotting import Panel, compare_histories, new_figure, show, show_images, sweep_frame
 from .precision import amp_dtype
 from .regularization import dropout_layer, l2_penalty
@@ -31,4 +32,6 @@ __all__ = [
     # regularization (weight decay, dropout) and initialization (numerical stability)
     "dropout_layer", "l2_penalty",
     "LayerStats", "init_weights", "layer_stats", "total_grad_norm", "train_quietly", "xavier_std",
+    # batch normalization (its chapter; ResNet's networks are in d2lite.models)
+    "BatchNorm", "batch_norm",
 ]

@@ -169,3 +169,6 @@ def nin(num_classes: int = 10, *, in_channels: int = 1, width_divisor: int = 1, 
         nn.AdaptiveAvgPool2d(1),                                             # (B, 10, 1, 1): global average
         nn.Flatten(),                                                        # (B, 10): logits
     )
+
+
+from .resnet import Residual, resnet18, resnet_block  # noqa: E402,F401  (ResNet chapter: d2lite.models.resnet18)

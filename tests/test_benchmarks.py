@@ -102,7 +102,7 @@ def test_gpu_check_dry_run_exercises_every_part(tiny_data, tmp_path):
                      env=dict(os.environ))
     assert "DRY RUN" in out and "precisions compared: float32" in out, out
     rows = table_rows(out)
-    for network in ("LeNet", "AlexNet", "VGG-11", "NiN"):
+    for network in ("LeNet", "AlexNet", "VGG-11", "NiN", "ResNet-18"):
         assert network in rows, out
     speed = [line for line in out.splitlines() if line.startswith("| AlexNet | 64x64")]
     assert speed and all(float(cell) > 0 for cell in speed[0].strip("|").split("|")[3:]), out

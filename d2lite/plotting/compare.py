@@ -83,6 +83,8 @@ class Panel:
     value marked; otherwise the current value's list. `lines` are labelled horizontal reference lines.
     `spread=True`: each series returns one such entry per run (e.g. per seed); the mean is drawn, and the
     band from the smallest to the largest run is shaded, so the eye sees how far the seed noise goes.
+    `x(n)` gives the x positions of a list of n numbers (default 1 ... n), e.g. 0 ... 1 for lists whose length
+    changes with the slider value, such as one number per layer of networks of different depths.
     """
     ylabel: str
     series: Mapping[str, Callable[[Any], Any]]
@@ -93,6 +95,7 @@ class Panel:
     ylim: tuple[float, float] | None = None
     title: str = ""
     spread: bool = False
+    x: Callable[[int], Sequence[float]] | None = None
 
 
 def _numbers(value: Any) -> list[float]:
@@ -142,7 +145,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
                 ax.plot(xs, ys, marker="os^D"[i % 4], ms=4, **style)
             else:
                 ys, low, high = _band(zip(*_runs(panel, fn(results[value]))))   # per epoch
-                xs = range(1, len(ys) + 1)
+                xs = panel.x(len(ys)) if panel.x else range(1, len(ys) + 1)
                 ax.plot(xs, ys, **style)
             if panel.spread:
                 ax.fill_between(xs, low, high, color=style["color"], alpha=0.2, lw=0)
@@ -154,6 +157,11 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
             ax.axvline(values.index(value), color="C3", alpha=0.5, lw=3)
             ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
             ax.set(xlabel=label, title=panel.title or f"after training, every {label}")
+        elif panel.x:
+            xs = [x for r in results.values() for fn in panel.series.values()
+                  for run in _runs(panel, fn(r)) for x in panel.x(len(run))]
+            pad = (max(xs) - min(xs)) * 0.03 or 0.5
+            ax.set(xlabel=panel.xlabel, xlim=(min(xs) - pad, max(xs) + pad), title=panel.title)
         else:
             longest = max(len(run) for r in results.values() for fn in panel.series.values()
                           for run in _runs(panel, fn(r)))
