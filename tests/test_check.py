@@ -298,7 +298,7 @@ def test_checking_leaves_the_random_generators_as_they_were(capsys):
 
 
 def test_an_endless_loop_is_stopped_with_a_hint(capsys, monkeypatch):
-    monkeypatch.setattr(check, "TIME_LIMIT", 1.0)
+    monkeypatch.setattr(check.harness, "TIME_LIMIT", 1.0)
 
     def xavier_std(n_in, n_out):
         while True:
@@ -306,3 +306,31 @@ def test_an_endless_loop_is_stopped_with_a_hint(capsys, monkeypatch):
 
     result, out = run(capsys, "xavier_std", xavier_std)
     assert result is False and "endless loop" in out, out
+
+
+def test_checking_leaves_all_global_state_as_found(capsys):
+    """A student's function that changes torch's global settings: the checker puts every one of them back."""
+    def xavier_std(n_in, n_out):
+        torch.set_default_dtype(torch.float64)
+        torch.set_grad_enabled(False)
+        torch.manual_seed(123)
+        random.seed(123)
+        torch.set_num_threads(1)
+        torch.set_printoptions(precision=1)
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = True
+        return math.sqrt(2 / (n_in + n_out))
+
+    before = (torch.get_default_dtype(), torch.is_grad_enabled(), torch.get_num_threads(),
+              torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark, repr(torch.tensor(0.123)))
+    torch.manual_seed(0)
+    expected = torch.rand(2)
+    torch.manual_seed(0)
+    assert run(capsys, "xavier_std", xavier_std)[0] is True
+    after = (torch.get_default_dtype(), torch.is_grad_enabled(), torch.get_num_threads(),
+             torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark, repr(torch.tensor(0.123)))
+    assert after == before and torch.equal(torch.rand(2), expected)
+
+
+def test_the_time_limit_is_a_few_seconds():
+    assert 2 <= check.harness.TIME_LIMIT <= 10
