@@ -11,9 +11,10 @@ The expected answers are written out here, independent of the rest of d2lite.
 Layout: `harness` (running the student's code safely), `layers` (comparing networks layer by layer), and one
 module per chapter group: `selection`, `regularization`, `stability`, `cnn`.
 """
-from .cnn import alexnet, lenet, nin_block, vgg_block
+from .cnn import alexnet, lenet, nin_block, nin_one_1x1, vgg_any_size, vgg_block
 from .regularization import dropout_layer, l2_penalty
 from .selection import k_fold
 from .stability import xavier_std
 
-__all__ = ["alexnet", "dropout_layer", "k_fold", "l2_penalty", "lenet", "nin_block", "vgg_block", "xavier_std"]
+__all__ = ["alexnet", "dropout_layer", "k_fold", "l2_penalty", "lenet", "nin_block", "nin_one_1x1", "vgg_any_size",
+           "vgg_block", "xavier_std"]
