@@ -25,7 +25,6 @@ import os
 import platform
 import re
 import statistics
-import struct
 import sys
 import tempfile
 import time
@@ -38,10 +37,11 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-import d2lite
-from d2lite.plotting import TrainingPlot, figure_png
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))                     # this checkout's d2lite and tools/ (the one IDX writer)
+import d2lite  # noqa: E402
+from d2lite.plotting import TrainingPlot, figure_png  # noqa: E402
+from tools.idx import write_fashion_mnist  # noqa: E402
 # One row of the final table: what, unit, classic, d2lite, ratio (how many times better d2lite is), target, note.
 Row = dict
 
@@ -317,18 +317,6 @@ def bench_training(args, device: torch.device) -> list[Row]:
 
 
 # ------------------------------------------------------------------------------------------------- GPU / CNNs
-def write_synthetic_fashion_mnist(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
-    """Random 28x28 uint8 images and labels as IDX files in torchvision's layout, so both pipelines read them."""
-    g = torch.Generator().manual_seed(seed)
-    raw = root / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        for kind, array in (("images", torch.randint(0, 256, (n, 28, 28), generator=g, dtype=torch.uint8)),
-                            ("labels", torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8))):
-            header = struct.pack(f">{1 + array.dim()}i", 0x0800 | array.dim(), *array.shape)
-            (raw / f"{split}-{kind}-idx{array.dim()}-ubyte").write_bytes(header + array.numpy().tobytes())
-
-
 def cnn_cases(quick: bool) -> list[tuple[str, Callable[[], nn.Module] | None, int | None, int, float, str]]:
     """(name, builder or None if d2lite lacks it, resize, batch size, lr, target) as in the book's GPU runs."""
     models = d2lite.models
@@ -351,7 +339,7 @@ def bench_cnns(args, device: torch.device) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="d2lite-bench-") as tmp:
         root = Path(tmp)
-        write_synthetic_fashion_mnist(root, n_train, n_test)
+        write_fashion_mnist(root, n_train, n_test)
         for name, build, resize, batch_size, lr, target in cnn_cases(args.quick):
             if build is None:
                 rows.append(dict(what=name, unit="s/epoch", classic=None, course=None, ratio=None, target=target,

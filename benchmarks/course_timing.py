@@ -16,30 +16,13 @@ import time
 from pathlib import Path
 
 import nbformat
-import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))                     # tools/: the one _toc.yml reader, shared with the tests
+from tools.book import chapter_notebooks  # noqa: E402
 TARGETS = {"smoke": ("total", 180.0), "cpu": ("each", 180.0)}   # seconds (performance issue)
-
-
-def toc_files(toc: dict) -> list[str]:
-    """Every `file:` entry of a Jupyter Book _toc.yml, in book order (root first)."""
-    files = [toc["root"]] if "root" in toc else []
-    for key in ("parts", "chapters", "sections"):
-        for entry in toc.get(key, []) or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            files += toc_files({k: v for k, v in entry.items() if k != "file"})
-    return files
-
-
-def chapter_notebooks(root: Path) -> list[Path]:
-    """The notebooks of the book at `root`, in the order of its _toc.yml (Markdown pages are skipped)."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    found = [root / f"{name.removesuffix('.ipynb')}.ipynb" for name in toc_files(toc)]
-    return [path for path in found if path.exists()]
 
 
 def slowest_cell(nb) -> tuple[int, float]:

@@ -9,6 +9,7 @@ from .config import budget, device, hello, profile, seed
 from .data import Batches, DatasetNotFoundError, fashion_mnist, k_fold, text_labels
 from .initialization import LayerStats, init_weights, layer_stats, total_grad_norm, train_quietly, xavier_std
 from .plotting import Panel, compare_histories, new_figure, show, show_images, sweep_frame
+from .precision import amp_dtype
 from .regularization import dropout_layer, l2_penalty
 from .training import History, evaluate_accuracy, train_classifier
 
@@ -18,7 +19,7 @@ __all__ = [
     # submodules
     "check", "models", "plotting", "regression", "widgets",
     # where it runs (all chapters)
-    "budget", "device", "hello", "profile", "seed",
+    "amp_dtype", "budget", "device", "hello", "profile", "seed",
     # the results a chapter's text relies on (all chapters)
     "ClaimFailed", "claim",
     # data and training (LeNet chapter onward; k_fold: model selection)

@@ -9,6 +9,8 @@ from typing import Any
 
 import torch
 
+from .precision import summary as precision_summary
+
 PROFILES = ("smoke", "cpu", "gpu")
 
 _PROFILE_MEANING = {
@@ -89,9 +91,10 @@ def in_colab() -> bool:
 
 
 def hello() -> None:
-    """Print the setup a notebook runs under, and how to get a GPU on Colab when it has none (all chapters)."""
+    """Print the setup a notebook runs under, the GPU and its precision, and how to get a GPU on Colab (all chapters)."""
     dev = device()
     print(f"d2lite ready | torch {torch.__version__} | device: {dev} | profile: {profile()}")
+    print(f"  {precision_summary(dev)}")
     if in_colab() and dev.type != "cuda":
         print(
             "You are on a Colab CPU runtime: the CNN chapters will take many minutes.\n"

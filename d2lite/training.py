@@ -12,6 +12,7 @@ from torch import nn
 
 from .config import device as best_device
 from .plotting import TrainingPlot
+from .precision import amp_dtype, autocast, grad_scaler
 
 PROGRESS_EVERY_S = 2.0   # an epoch longer than this shows how far it has got
 
@@ -55,7 +56,7 @@ def evaluate_accuracy(net: nn.Module, data_iter: Iterable, device: torch.device 
     was_training = net.training
     net.eval()
     correct, n = torch.zeros((), device=device, dtype=torch.long), 0
-    with torch.inference_mode(), _autocast(device):
+    with torch.inference_mode(), autocast(device, amp_dtype(device)):
         for X, y in data_iter:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             correct += accuracy_counts(net(X), y)
@@ -66,12 +67,6 @@ def evaluate_accuracy(net: nn.Module, data_iter: Iterable, device: torch.device 
 
 def _data_device(data_iter) -> torch.device:
     return getattr(data_iter, "device", None) or best_device()
-
-
-def _autocast(device: torch.device, enabled: bool | None = None):
-    """bf16 autocast on CUDA (fast and accurate enough for these nets); a no-op elsewhere."""
-    enabled = device.type == "cuda" if enabled is None else enabled
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 def default_optimizer(net: nn.Module, lr: float, weight_decay: float = 0.0,
@@ -87,13 +82,14 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
                      optimizer: torch.optim.Optimizer | None = None, weight_decay: float = 0.0,
                      momentum: float = 0.0, device: torch.device | str | None = None, plot: bool = True,
                      seed: int | None = 0, loss: nn.Module | None = None, clip_grad_norm: float | None = None,
-                     mixed_precision: bool | None = None, title: str = "", verbose: bool = True) -> History:
+                     title: str = "", verbose: bool = True) -> History:
     """Train `net` with cross-entropy and return its History (LeNet chapter onward).
 
     Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr, momentum) with
     `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks); pass None to
     leave it alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has.
-    `mixed_precision` (bf16 autocast) defaults to on for CUDA only. `verbose=False` shows and prints nothing.
+    On a GPU it trains in the precision `amp_dtype(device)` picks (bf16, or fp16 with loss scaling on 7.x GPUs).
+    `verbose=False` shows and prints nothing.
     """
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
@@ -105,7 +101,9 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
     if seed is not None:
         torch.manual_seed(seed)
     net.to(device)
-    if device.type == "cuda":
+    dtype = amp_dtype(device)
+    scaler = grad_scaler(device, dtype)              # multiplies fp16 losses so small gradients do not underflow
+    if dtype is not None and device.type == "cuda":
         net.to(memory_format=torch.channels_last)    # faster convolutions on tensor cores
     optimizer = optimizer or default_optimizer(net, lr, weight_decay, momentum)
     loss_fn = loss or nn.CrossEntropyLoss()
@@ -123,14 +121,16 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
         n, t0, shown = 0, time.perf_counter(), time.perf_counter()
         for i, (X, y) in enumerate(train_iter, 1):
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with _autocast(device, mixed_precision):
+            with autocast(device, dtype):
                 y_hat = net(X)
                 batch_loss = loss_fn(y_hat, y)                        # mean over the batch
             optimizer.zero_grad(set_to_none=True)
-            batch_loss.backward()
+            scaler.scale(batch_loss).backward()
             if clip_grad_norm is not None:
+                scaler.unscale_(optimizer)                            # clip the true gradients, not scaled ones
                 nn.utils.clip_grad_norm_(net.parameters(), clip_grad_norm)
-            optimizer.step()
+            scaler.step(optimizer)                                    # skipped if fp16 gradients overflowed
+            scaler.update()
             loss_sum += batch_loss.detach().float() * y.numel()
             correct += accuracy_counts(y_hat.detach(), y)
             n += y.numel()

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import torch
+
+from tools.idx import write_fashion_mnist, write_idx  # noqa: F401  (one IDX writer, shared with benchmarks/)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"           # Debian's package; Playwright's own browser download cannot work here
@@ -20,32 +20,10 @@ if os.environ.get("D2LITE_DATA"):
     os.environ["D2LITE_DATA"] = str(Path(os.environ["D2LITE_DATA"]).expanduser().absolute())
 
 
-def write_idx(path: Path, array: torch.Tensor) -> None:
-    """Write a uint8 tensor as an IDX file (big-endian int32 header: magic, then each dimension)."""
-    magic = 0x0800 | array.dim()                      # 0x08 = unsigned byte data
-    header = struct.pack(f">{1 + array.dim()}i", magic, *array.shape)
-    path.write_bytes(header + array.to(torch.uint8).contiguous().numpy().tobytes())
-
-
-def make_fashion_mnist(root: Path, n_train: int = 96, n_test: int = 40, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Write a tiny random Fashion-MNIST in torchvision's layout under root; return what was written."""
-    g = torch.Generator().manual_seed(seed)
-    raw = root / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        images = torch.randint(0, 256, (n, 28, 28), generator=g, dtype=torch.uint8)
-        labels = torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8)
-        write_idx(raw / f"{split}-images-idx3-ubyte", images)
-        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
-        out[split] = (images, labels.long())
-    return out
-
-
 @pytest.fixture
 def tiny_data(tmp_path):
     """A tiny random Fashion-MNIST on disk: (root, {'train': (X, y), 't10k': (X, y)})."""
-    return tmp_path, make_fashion_mnist(tmp_path)
+    return tmp_path, write_fashion_mnist(tmp_path)
 
 
 @pytest.fixture(scope="session")

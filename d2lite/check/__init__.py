@@ -9,12 +9,13 @@ torch's default dtype, ...) and gives up on a function that runs longer than a f
 The expected answers are written out here, independent of the rest of d2lite.
 
 Layout: `harness` (running the student's code safely), `layers` (comparing networks layer by layer), and one
-module per chapter group: `selection`, `regularization`, `stability`, `cnn`.
+module per chapter group: `selection`, `regularization`, `stability`, `cnn`, `cnn_sizes`.
 """
 from .cnn import alexnet, lenet, nin_block, nin_one_1x1, vgg_any_size, vgg_block
+from .cnn_sizes import alexnet_128, lenet32
 from .regularization import dropout_layer, l2_penalty
 from .selection import k_fold
 from .stability import xavier_std
 
-__all__ = ["alexnet", "dropout_layer", "k_fold", "l2_penalty", "lenet", "nin_block", "nin_one_1x1", "vgg_any_size",
-           "vgg_block", "xavier_std"]
+__all__ = ["alexnet", "alexnet_128", "dropout_layer", "k_fold", "l2_penalty", "lenet", "lenet32", "nin_block",
+           "nin_one_1x1", "vgg_any_size", "vgg_block", "xavier_std"]

@@ -1,0 +1,1 @@
+"""Maintainer scripts and the helpers that tests and benchmarks share (`tools.book`, `tools.idx`)."""
