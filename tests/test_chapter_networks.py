@@ -20,6 +20,7 @@ from d2lite import models
 from d2lite.plotting import architecture_blocks
 
 TAG = "network"
+VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))   # the notes' VGG-11
 
 
 @dataclass
@@ -33,6 +34,13 @@ class ChapterNetwork:
 NETWORKS = [
     ChapterNetwork("lenet", "net", lambda: models.lenet(), (1, 1, 28, 28)),
     ChapterNetwork("alexnet", "net", lambda: models.alexnet(), (1, 1, 224, 224)),
+    ChapterNetwork("vgg", "vgg_block(2, 64, 128)", lambda: models.vgg_block(2, 64, 128), (1, 64, 56, 56)),
+    ChapterNetwork("vgg", "vgg(conv_arch)", lambda: models.vgg(VGG11), (1, 1, 224, 224)),
+    ChapterNetwork("vgg", "vgg(tuple((n, c // 8) for n, c in conv_arch), image_size=32, hidden=256)",
+                   lambda: models.vgg(VGG11, width_divisor=8, hidden=256, image_size=32), (1, 1, 32, 32)),
+    ChapterNetwork("nin", "nin_block(96, 256, 5, 1, 2)", lambda: models.nin_block(96, 256, 5, 1, 2), (1, 96, 26, 26)),
+    ChapterNetwork("nin", "nin()", lambda: models.nin(), (1, 1, 224, 224)),
+    ChapterNetwork("nin", "nin(width_divisor=8)", lambda: models.nin(width_divisor=8), (1, 1, 68, 68)),
 ]
 
 
@@ -57,7 +65,7 @@ def layers(net: nn.Module) -> list[str]:
     return [repr(m) for m in net.modules() if not isinstance(m, nn.Sequential)]
 
 
-@pytest.mark.parametrize("entry", NETWORKS, ids=[e.chapter for e in NETWORKS])
+@pytest.mark.parametrize("entry", NETWORKS, ids=[f"{e.chapter}: {e.build}" for e in NETWORKS])
 def test_chapter_network_equals_d2lite_models(entry):
     torch.manual_seed(0)
     written, reference = chapter_network(entry), entry.reference()

@@ -77,8 +77,32 @@ def alexnet(last_relu=False):
     return nn.Sequential(*layers, *([nn.ReLU()] if last_relu else []))
 
 
+def vgg_any_size(conv_arch, hidden, final_pool=None):
+    blocks, channels = [], 1
+    for num_convs, out_channels in conv_arch:
+        blocks.append(vgg_block(num_convs, channels, out_channels))
+        channels = out_channels
+    return nn.Sequential(
+        *blocks, nn.Conv2d(channels, hidden, kernel_size=7), nn.ReLU(), nn.Dropout(0.5),
+        nn.Conv2d(hidden, hidden, kernel_size=1), nn.ReLU(), nn.Dropout(0.5),
+        nn.Conv2d(hidden, 10, kernel_size=1), final_pool or nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+
+
+def nin_one_1x1(final_relu=False, ones=1):
+    def block(c_in, c_out, k, s, p):
+        layers = [nn.Conv2d(c_in, c_out, k, s, p), nn.ReLU()]
+        for _ in range(ones):
+            layers += [nn.Conv2d(c_out, c_out, kernel_size=1), nn.ReLU()]
+        return nn.Sequential(*layers)
+    last = block(384, 10, 3, 1, 1)
+    return nn.Sequential(
+        block(1, 96, 11, 4, 0), nn.MaxPool2d(3, stride=2), block(96, 256, 5, 1, 2), nn.MaxPool2d(3, stride=2),
+        block(256, 384, 3, 1, 1), nn.MaxPool2d(3, stride=2), nn.Dropout(0.5),
+        last if final_relu else last[:-1], nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
 REFERENCE = {"dropout_layer": dropout_layer, "l2_penalty": l2_penalty, "k_fold": k_fold, "xavier_std": xavier_std,
-             "vgg_block": vgg_block, "nin_block": nin_block, "lenet": lenet, "alexnet": alexnet}
+             "vgg_block": vgg_block, "nin_block": nin_block, "lenet": lenet, "alexnet": alexnet,
+             "vgg_any_size": vgg_any_size, "nin_one_1x1": nin_one_1x1}
 
 
 def run(capsys, name, fn):
@@ -192,6 +216,22 @@ WRONG = {
         ("no ReLUs", _nin(relus=False), "should be ReLU()"),
         ("ignores the stride", lambda i, o, k, s, p: nin_block(i, o, k, 1, p), "yours has stride=1"),
         ("no ReLU at the end", lambda *a: nin_block(*a)[:-1], "layer 5 should be ReLU()"),
+    ],
+    "vgg_any_size": [
+        ("the fully connected head kept", lambda arch, hidden: nn.Sequential(
+            *list(vgg_any_size(arch, hidden))[:-9], nn.Flatten(), nn.Linear(49 * arch[-1][1], hidden)),
+         "should be Conv2d("),
+        ("3×3 instead of 7×7", lambda arch, hidden: nn.Sequential(*[
+            nn.Conv2d(m.in_channels, m.out_channels, 3) if isinstance(m, nn.Conv2d) and m.kernel_size == (7, 7)
+            else m for m in vgg_any_size(arch, hidden)]), "kernel_size=3"),
+        ("max instead of average", lambda arch, hidden: vgg_any_size(arch, hidden, nn.AdaptiveMaxPool2d(1)),
+         "should be AdaptiveAvgPool2d()"),
+        ("pooled to 2×2", lambda arch, hidden: vgg_any_size(arch, hidden, nn.AdaptiveAvgPool2d(2)),
+         "should output (2, 10)"),
+    ],
+    "nin_one_1x1": [
+        ("the classic final ReLU", lambda: nin_one_1x1(final_relu=True), "layer 19 of nin_one_1x1() is a ReLU"),
+        ("two 1×1 convolutions, as NiN", lambda: nin_one_1x1(ones=2), "should be MaxPool2d"),
     ],
     "lenet": [
         ("ReLU instead of sigmoid", lambda: nn.Sequential(*[nn.ReLU() if isinstance(m, nn.Sigmoid) else m

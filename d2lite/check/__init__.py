@@ -12,7 +12,7 @@ Layout: `harness` (running the student's code safely), `layers` (comparing netwo
 module per chapter group: `selection`, `regularization`, `stability`, `cnn`, `cnn_sizes`, `deep` (batch
 normalization, ResNet).
 """
-from .cnn import alexnet, lenet, nin_block, vgg_block
+from .cnn import alexnet, lenet, nin_block, nin_one_1x1, vgg_any_size, vgg_block
 from .cnn_sizes import alexnet_128, lenet32
 from .deep import batch_norm, residual
 from .regularization import dropout_layer, l2_penalty
@@ -20,4 +20,4 @@ from .selection import k_fold
 from .stability import xavier_std
 
 __all__ = ["alexnet", "alexnet_128", "batch_norm", "dropout_layer", "k_fold", "l2_penalty", "lenet", "lenet32",
-           "nin_block", "residual", "vgg_block", "xavier_std"]
+           "nin_block", "nin_one_1x1", "residual", "vgg_any_size", "vgg_block", "xavier_std"]
