@@ -179,18 +179,8 @@ GPU_WIDTH_DIVISOR = {"alexnet": 1, "vgg": 4, "nin": 1}
 @pytest.mark.parametrize("chapter", sorted(GPU_WIDTH_DIVISOR))
 def test_cnn_chapter_budgets_are_book_scale_on_a_gpu_and_reduced_on_a_cpu(chapter, monkeypatch):
     """Run the chapter's budget cell under each profile and check the sizes it hands to the rest of the chapter."""
-    import nbformat
-    from pathlib import Path
-    nb = nbformat.read(Path(__file__).resolve().parents[1] / "chapters" / f"{chapter}.ipynb", as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code" and "d2lite.budget(" in c.source]
-    assert len(cells) == 1, f"{chapter}: expected one budget cell, found {len(cells)}"
-    budgets = {}
-    for profile in ("cpu", "gpu"):
-        monkeypatch.setenv("D2LITE_PROFILE", profile)
-        scope: dict = {}
-        exec(cells[0], scope)
-        budgets[profile] = scope["cfg"]
-    gpu, cpu = budgets["gpu"], budgets["cpu"]
+    from tools.book import chapter_budget
+    gpu, cpu = (chapter_budget(f"chapters/{chapter}", profile) for profile in ("gpu", "cpu"))
     assert (gpu.n_train, gpu.n_test, gpu.resize, gpu.num_epochs) == (None, None, 224, 10)
     assert gpu.width_divisor == GPU_WIDTH_DIVISOR[chapter]
     assert cpu.resize < 224 and cpu.width_divisor > gpu.width_divisor and cpu.n_train is not None

@@ -39,11 +39,11 @@ def chapter_notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def chapter_budget(chapter: str, profile: str, root: Path = ROOT) -> SimpleNamespace:
-    """Run a chapter's budget cell (the code cell calling `d2lite.budget(`) under `profile`; return its `cfg`."""
+    """Run a chapter's budget cell (the code cell with `cfg = d2lite.budget(`) under `profile`; return its `cfg`."""
     nb = nbformat.read(root / f"{chapter}.ipynb", as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code" and "d2lite.budget(" in c.source]
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "cfg = d2lite.budget(" in c.source]
     if len(cells) != 1:
-        raise ValueError(f"{chapter}: expected one code cell calling d2lite.budget(, found {len(cells)}")
+        raise ValueError(f"{chapter}: expected one code cell with cfg = d2lite.budget(, found {len(cells)}")
     before = os.environ.get("D2LITE_PROFILE")
     os.environ["D2LITE_PROFILE"] = profile
     scope: dict = {}
