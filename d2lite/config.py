@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+import textwrap
 from types import SimpleNamespace
 from typing import Any
 
@@ -65,8 +66,9 @@ def budget(*, smoke: dict[str, Any] | None = None, cpu: dict[str, Any] | None = 
     sizes = {**shared, **table[name]}
     if verbose:
         how = "set by D2LITE_PROFILE" if os.environ.get("D2LITE_PROFILE") else "picked automatically"
-        shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-        print(f"Budget: '{name}' ({how}; {_PROFILE_MEANING[name]}).\n  {shown}")
+        shown = textwrap.fill(", ".join(f"{k}={v}" for k, v in sizes.items()), width=86,
+                              initial_indent="  ", subsequent_indent="  ", break_long_words=False)
+        print(f"Budget: '{name}' ({how};\n  {_PROFILE_MEANING[name]}).\n{shown}")
     return SimpleNamespace(profile=name, **sizes)
 
 

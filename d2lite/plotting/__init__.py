@@ -28,9 +28,10 @@ def figure_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def show(fig: Figure, handle=None):
-    """Show a figure in a notebook (or update `handle` in place); return the display handle."""
-    return _show_png(figure_png(fig), handle) if in_notebook() else None
+def show(fig: Figure) -> None:
+    """Show a figure in a notebook as a PNG (outside notebooks: nothing); returns None, so no handle is printed."""
+    if in_notebook():
+        _show_png(figure_png(fig))
 
 
 def _show_png(png: bytes, handle=None):

@@ -80,7 +80,7 @@ class Panel:
 
     A series returns a list (one number per epoch, or per layer: `xlabel` says which) or, for `final=True`
     panels, a number (a list's last entry is used). `final=True` plots every slider value's number, the current
-    value marked; otherwise the current value's list. `lines` are labelled horizontal reference lines.
+    value marked; otherwise the current value's list. `lines` are horizontal reference lines, named in the legend.
     `spread=True`: each series returns one such entry per run (e.g. per seed); the mean is drawn, and the
     band from the smallest to the largest run is shaded, so the eye sees how far the seed noise goes.
     `x(n)` gives the x positions of a list of n numbers (default 1 ... n), e.g. 0 ... 1 for lists whose length
@@ -149,10 +149,9 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
                 ax.plot(xs, ys, **style)
             if panel.spread:
                 ax.fill_between(xs, low, high, color=style["color"], alpha=0.2, lw=0)
-        for j, (name, y) in enumerate(panel.lines.items()):
-            ax.axhline(y, color="gray", ls=":", lw=1.2)
-            ax.annotate(name, (1, y), xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * j),
-                        textcoords="offset points", ha="right", fontsize=7, color="dimgray")
+        for j, (name, y) in enumerate(panel.lines.items()):      # in the legend, so no label sits on a curve
+            ax.axhline(y, color=("gray", "dimgray", "darkgray")[j % 3], ls=(":", "-.", "--")[j % 3], lw=1.2,
+                       label=name)
         if panel.final:
             ax.axvline(values.index(value), color="C3", alpha=0.5, lw=3)
             ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
