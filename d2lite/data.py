@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import textwrap
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
@@ -39,7 +40,13 @@ class Batches:
         self.images, self.labels = images, labels        # (N, H, W) uint8, (N,) int64
         self.batch_size, self.shuffle, self.source = batch_size, shuffle, source
         self.resize = guards.image_size("resize", resize)
-        self._generator = torch.Generator().manual_seed(seed)   # a new order each epoch, same order each rerun
+        self._generator = torch.Generator()            # a new order each epoch, the same orders after each reseed
+        self.reseed(seed)
+
+    def reseed(self, seed: int) -> "Batches":
+        """Start the shuffled orders over from `seed`, so the next epochs repeat a run's batches (all chapters)."""
+        self._generator.manual_seed(guards.whole_number("seed", seed, minimum=0))
+        return self
 
     @property
     def num_examples(self) -> int:
@@ -195,7 +202,8 @@ def fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None, 
     if mini:
         source += " (accuracies are NOT comparable with published full Fashion-MNIST results)"
     if verbose:
-        print(source)
+        print(textwrap.fill(source, width=88, subsequent_indent="  ", break_long_words=False,
+                            break_on_hyphens=False))
     train_iter = Batches(Xtr, ytr, batch_size, shuffle=True, resize=resize, seed=seed, source=source)
     test_iter = Batches(Xte, yte, batch_size, shuffle=False, resize=resize, source=source)
     return train_iter, test_iter

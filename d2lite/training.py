@@ -130,8 +130,8 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
     """Train `net` with cross-entropy and return its History (LeNet chapter onward).
 
     Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr, momentum) with
-    `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks); pass None to
-    leave it alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has; so does
+    `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks, and the batch order of
+    d2lite's Batches), so rerunning a cell repeats its numbers; pass None to leave both alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has; so does
     an interrupt (the stop button, Ctrl-C), keeping what the weights have learned.
     On a GPU it trains in the precision `amp_dtype(device)` picks (bf16, or fp16 with loss scaling on 7.x GPUs).
     `verbose=False` shows and prints nothing.
@@ -139,8 +139,10 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
     num_epochs = _check_arguments(net, train_iter, test_iter, num_epochs, lr, optimizer, weight_decay, momentum,
                                   clip_grad_norm, seed)
     device = guards.device(device) or _data_device(train_iter)
-    if seed is not None:
+    if seed is not None:                              # the same seed, the same run: dropout masks and batch order
         torch.manual_seed(seed)
+        if callable(getattr(train_iter, "reseed", None)):
+            train_iter.reseed(seed)
     net.to(device)
     train_iter = guards.materialize(net, train_iter, device)     # lazy layers (nn.LazyLinear) get their weights
     dtype = amp_dtype(device)

@@ -1,4 +1,5 @@
 """d2lite.training: the loop learns, never re-initialises, stops on divergence, and reports its history."""
+import copy
 import warnings
 
 import pytest
@@ -165,3 +166,15 @@ def test_compare_histories_and_sweep_frames_draw_fixed_axes():
     assert frames[0].axes[0].get_ylim() == frames[1].axes[0].get_ylim()
     assert frames[0].axes[0].get_ylim()[1] >= 1.0 and frames[0].axes[0].get_ylim()[0] <= 1 / 11
     assert [t.get_text() for t in frames[1].axes[1].get_xticklabels()] == ["0", "1", "10"]
+
+
+def test_the_same_seed_repeats_a_run_batch_order_included(tiny_data):
+    """Rerunning a training cell (same weights, same seed) gives the same numbers: the batch order restarts too."""
+    root, _ = tiny_data
+    train_iter, test_iter = d2lite.fashion_mnist(16, root=root, device="cpu", verbose=False)
+    start = d2lite.models.lenet(nn.ReLU, nn.MaxPool2d)
+    histories = []
+    for _ in range(2):
+        net = copy.deepcopy(start)
+        histories.append(d2lite.train_classifier(net, train_iter, test_iter, 2, 0.1, plot=False, verbose=False))
+    assert histories[0].train_loss == histories[1].train_loss

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import new_figure, show
@@ -28,21 +29,26 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
                    num_epochs: int | None = None, train_acc: bool = True) -> None:
     """Draw runs on two axes: training loss per epoch, and test (solid) and train (dashed) accuracy per epoch.
 
+    One colour per run, named in the loss panel's legend; the accuracy panel's legend says which line is which.
+
     A loss above `loss_top` sits on the top edge with a triangle; a run that diverged gets a red cross and a note.
     """
     loss_top = loss_top or loss_limit(list(histories.values()))
     num_epochs = num_epochs or max([len(h.train_loss) for h in histories.values()] + [1])
     ax_loss.axhline(GUESSING_LOSS, color="gray", ls=":", lw=1, label="ln 10: guessing")
+    has_above = False
     for i, (name, h) in enumerate(histories.items()):
         color, epochs = f"C{i}", range(1, len(h.train_loss) + 1)
         shown = [min(v, 0.97 * loss_top) if math.isfinite(v) else 0.97 * loss_top for v in h.train_loss]
         ax_loss.plot(epochs, shown, "o-", color=color, ms=3, label=name)
         above = [(e, s) for e, s, v in zip(epochs, shown, h.train_loss) if not v <= s]
         if above:
-            ax_loss.plot(*zip(*above), "^", color=color, ms=8)
-        ax_acc.plot(epochs, h.test_acc, "o-", color=color, ms=3, label=f"{name}, test")
+            ax_loss.plot(*zip(*above), "^", color=color, ms=8,
+                         label=None if has_above else "loss above the axis")
+            has_above = True
+        ax_acc.plot(epochs, h.test_acc, "o-", color=color, ms=3)
         if train_acc:
-            ax_acc.plot(epochs, h.train_acc, "--", color=color, lw=1, alpha=0.8, label=f"{name}, train")
+            ax_acc.plot(epochs, h.train_acc, "--", color=color, lw=1, alpha=0.8)
         if getattr(h, "diverged_at", None) is not None:
             ax_loss.plot([h.diverged_at], [0.93 * loss_top], "x", color="red", ms=11, mew=3)
             right = h.diverged_at > (num_epochs + 1) / 2
@@ -55,7 +61,11 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    ax_loss.legend(fontsize=7, loc="best")             # the runs, by colour; the accuracy panel says solid/dashed
+    styles = [Line2D([], [], color="black", marker="o", ms=3, label="test")]
+    if train_acc:
+        styles.append(Line2D([], [], color="black", ls="--", lw=1, label="train"))
+    ax_acc.legend(handles=styles, fontsize=7, loc="best")
 
 
 def histories_figure(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
