@@ -261,3 +261,21 @@ def image_size(name: str, value: Any) -> tuple[int, int] | None:
         return (whole_number(name, value[0], example=example), whole_number(name, value[1], example=example))
     side = whole_number(name, value, example=example)
     return side, side
+
+
+def loss_function(loss: Any, name: str = "loss") -> Any:
+    """A loss to call: an instance such as nn.CrossEntropyLoss(), not the class itself."""
+    if isinstance(loss, type):
+        raise TypeError(f"{name}={loss.__name__} is the class; pass an instance: {name}={loss.__name__}()")
+    if not callable(loss):
+        raise TypeError(f"{name} must be a loss function such as nn.CrossEntropyLoss(), got {_shown(loss)}")
+    return loss
+
+
+def loss_value(value: Any, name: str = "loss") -> torch.Tensor:
+    """The loss of a batch must be one number (the batch's mean), else backward() cannot start from it."""
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(f"{name} must return one number per batch (the mean over the examples), got {shape}: "
+                         "use reduction='mean' (the default), or call .mean() on the per-example losses")
+    return value

@@ -10,6 +10,7 @@ from typing import Iterable
 import torch
 from torch import nn
 
+from . import guards
 from .training import History, train_classifier
 
 INIT_METHODS = ("normal", "xavier", "kaiming")
@@ -102,7 +103,8 @@ def layer_stats(net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: nn.Modul
 
     hooks = [layer.register_forward_hook(keep) for layer in layers]
     try:
-        loss_value = (loss or nn.CrossEntropyLoss())(net(X), y)
+        loss_fn = guards.loss_function(loss) if loss is not None else nn.CrossEntropyLoss()
+        loss_value = guards.loss_value(loss_fn(net(X), y))
     finally:
         for hook in hooks:
             hook.remove()

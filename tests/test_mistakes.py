@@ -373,3 +373,19 @@ def test_init_weights_on_a_builder_says_what_to_pass():
 def test_print_shapes_without_the_batch_dimension(shape, fragments):
     names(message(lambda: d2lite.models.print_shapes(d2lite.models.lenet(), shape)), *fragments)
 
+
+
+# --- A loss given to layer_stats: the class instead of an instance, or one that is not one number per batch ----------
+
+def test_a_loss_class_instead_of_an_instance_says_to_call_it():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    X, y = torch.rand(5, 4), torch.randint(0, 3, (5,))
+    with pytest.raises(TypeError, match=r"loss=CrossEntropyLoss is the class; pass an instance: loss=CrossEntropyLoss\(\)"):
+        d2lite.layer_stats(net, X, y, loss=nn.CrossEntropyLoss)
+
+
+def test_a_loss_that_is_not_one_number_per_batch_says_reduction():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    X, y = torch.rand(5, 4), torch.randint(0, 3, (5,))
+    with pytest.raises(ValueError, match=r"one number per batch .* got \(5,\): use reduction='mean'"):
+        d2lite.layer_stats(net, X, y, loss=nn.CrossEntropyLoss(reduction="none"))
