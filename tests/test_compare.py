@@ -34,3 +34,31 @@ def test_final_panel_limits_come_from_the_final_numbers_only():
     panel = d2lite.Panel("final loss", {"test": lambda r: r["loss"]}, final=True, spread=True)
     low, high = d2lite.sweep_frame(0.0, results, [panel], label="p").axes[0].get_ylim()
     assert high < 2.0 and low > 0.5
+
+
+def test_sweep_frame_fills_rows_and_places_or_drops_legends():
+    """ncols=2 puts three panels on two rows (the fourth slot hidden); legend=None draws none, a loc stays put."""
+    results = {v: {"loss": [2.0, 1.0 + v]} for v in (0, 1)}
+    series = {"train": lambda r: r["loss"]}
+    panels = [d2lite.Panel("loss", series, legend="lower left"), d2lite.Panel("loss", series, legend=None),
+              d2lite.Panel("final loss", series, final=True)]
+    fig = d2lite.sweep_frame(0, results, panels, label="v", ncols=2, fontsize=9)
+    assert len(fig.axes) == 4 and not fig.axes[3].axison
+    assert fig.axes[0].get_position().y0 > fig.axes[2].get_position().y1 - 1e-6     # a second row
+    first, second, final = fig.axes[:3]
+    assert first.get_legend()._loc == 3 and first.get_legend().get_texts()[0].get_fontsize() == 9
+    assert second.get_legend() is None and final.get_legend() is not None
+
+
+def test_compare_histories_styles_set_colour_and_line_style_per_run():
+    """styles= gives runs their own colour and dashes (batch normalization chapter); the others keep C0, C1, ..."""
+    from types import SimpleNamespace
+    from d2lite.plotting import histories_figure
+
+    run = SimpleNamespace(train_loss=[2.0, 1.0], test_acc=[0.5, 0.7], train_acc=[0.5, 0.8])
+    fig = histories_figure({"a": run, "b": run}, train_acc=False, styles={"b": dict(color="C3", ls="--")})
+    ax_loss, ax_acc = fig.axes
+    lines = {line.get_label(): line for line in ax_loss.lines}
+    assert lines["a"].get_linestyle() == "-" and lines["a"].get_color() == "C0"
+    assert lines["b"].get_linestyle() == "--" and lines["b"].get_color() == "C3"
+    assert [line.get_linestyle() for line in ax_acc.lines] == ["-", "--"]             # test accuracy follows

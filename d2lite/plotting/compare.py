@@ -26,10 +26,13 @@ def loss_limit(histories: Sequence, floor: float = GUESSING_LOSS * 1.2, cap: flo
 
 
 def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: float | None = None,
-                   num_epochs: int | None = None, train_acc: bool = True) -> None:
+                   num_epochs: int | None = None, train_acc: bool = True,
+                   styles: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Draw runs on two axes: training loss per epoch, and test (solid) and train (dashed) accuracy per epoch.
 
     One colour per run, named in the loss panel's legend; the accuracy panel's legend says which line is which.
+    `styles` gives some runs their own colour and line style, e.g. ``{"BN, lr 0.1": dict(color="C1", ls="--")}``,
+    for the loss and test-accuracy lines (train-accuracy lines stay thin and dashed: pair it with train_acc=False).
 
     A loss above `loss_top` sits on the top edge with a triangle; a run that diverged gets a red cross and a note.
     """
@@ -38,15 +41,16 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
     ax_loss.axhline(GUESSING_LOSS, color="gray", ls=":", lw=1, label="ln 10: guessing")
     has_above = False
     for i, (name, h) in enumerate(histories.items()):
-        color, epochs = f"C{i}", range(1, len(h.train_loss) + 1)
+        style = {"color": f"C{i}", "ls": "-", **(styles or {}).get(name, {})}
+        color, epochs = style["color"], range(1, len(h.train_loss) + 1)
         shown = [min(v, 0.97 * loss_top) if math.isfinite(v) else 0.97 * loss_top for v in h.train_loss]
-        ax_loss.plot(epochs, shown, "o-", color=color, ms=3, label=name)
+        ax_loss.plot(epochs, shown, marker="o", ms=3, label=name, **style)
         above = [(e, s) for e, s, v in zip(epochs, shown, h.train_loss) if not v <= s]
         if above:
             ax_loss.plot(*zip(*above), "^", color=color, ms=8,
                          label=None if has_above else "loss above the axis")
             has_above = True
-        ax_acc.plot(epochs, h.test_acc, "o-", color=color, ms=3)
+        ax_acc.plot(epochs, h.test_acc, marker="o", ms=3, **style)
         if train_acc:
             ax_acc.plot(epochs, h.train_acc, "--", color=color, lw=1, alpha=0.8)
         if getattr(h, "diverged_at", None) is not None:
@@ -69,19 +73,23 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
 
 
 def histories_figure(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
-                     num_epochs: int | None = None, train_acc: bool = True) -> Figure:
+                     num_epochs: int | None = None, train_acc: bool = True,
+                     styles: Mapping[str, Mapping[str, Any]] | None = None) -> Figure:
     """A figure comparing training runs (`draw_histories` on two panels), not shown: for slider frames."""
     fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(10.0, 3.4))
-    draw_histories(ax_loss, ax_acc, histories, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc)
+    draw_histories(ax_loss, ax_acc, histories, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc,
+                   styles=styles)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
 def compare_histories(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
-                      num_epochs: int | None = None, train_acc: bool = True) -> None:
+                      num_epochs: int | None = None, train_acc: bool = True,
+                      styles: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Show training runs side by side: loss, test and train accuracy per epoch, one colour per run (all chapters)."""
-    show(histories_figure(histories, title=title, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc))
+    show(histories_figure(histories, title=title, loss_top=loss_top, num_epochs=num_epochs, train_acc=train_acc,
+                          styles=styles))
 
 
 @dataclass
@@ -95,6 +103,8 @@ class Panel:
     band from the smallest to the largest run is shaded, so the eye sees how far the seed noise goes.
     `x(n)` gives the x positions of a list of n numbers (default 1 ... n), e.g. 0 ... 1 for lists whose length
     changes with the slider value, such as one number per layer of networks of different depths.
+    `legend` is the legend's place (a matplotlib `loc`; fixed, so it stays put from frame to frame), or None for
+    no legend, where another panel's legend already names the same series.
     """
     ylabel: str
     series: Mapping[str, Callable[[Any], Any]]
@@ -106,6 +116,7 @@ class Panel:
     title: str = ""
     spread: bool = False
     x: Callable[[int], Sequence[float]] | None = None
+    legend: str | None = "best"
 
 
 def _numbers(value: Any) -> list[float]:
@@ -135,14 +146,20 @@ def _limits(values: list[float], log: bool) -> tuple[float, float]:
 
 
 def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel], *, label: str,
-                fmt: str = "{:g}", title: str = "", width: float = 3.8) -> Figure:
+                fmt: str = "{:g}", title: str = "", width: float = 3.8, ncols: int | None = None,
+                fontsize: float = 7) -> Figure:
     """One slider frame: a panel per `Panel`, axes fixed from all `results` so only the curves move (all chapters).
 
     Use it as a slider's draw: ``slider(train, values, lambda v, r, rs: sweep_frame(v, rs, panels, label="λ"))``.
+    The panels fill rows of `ncols` (default: one row), each `width` inches wide; `fontsize` is the legends'.
     """
     values = sorted(results)
-    fig, axes = new_figure(1, len(panels), figsize=(width * len(panels), 3.3))
-    axes = [axes] if len(panels) == 1 else list(axes)
+    ncols = ncols or len(panels)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = new_figure(nrows, ncols, figsize=(width * ncols, 3.3 * nrows))
+    axes = list(getattr(axes, "flat", [axes]))
+    for ax in axes[len(panels):]:                                 # a last row that is not full
+        ax.set_axis_off()
     for ax, panel in zip(axes, panels):
         everything = [v for r in results.values() for fn in panel.series.values()
                       for run in _runs(panel, fn(r)) for v in (run[-1:] if panel.final else run)]
@@ -164,7 +181,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
                        label=name)
         if panel.final:
             ax.axvline(values.index(value), color="C3", alpha=0.5, lw=3)
-            ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=7, rotation=45)
+            ax.set_xticks(range(len(values)), [fmt.format(v) for v in values], fontsize=fontsize, rotation=45)
             ax.set(xlabel=label, title=panel.title or f"after training, every {label}")
         elif panel.x:
             xs = [x for r in results.values() for fn in panel.series.values()
@@ -180,6 +197,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
             ax.set_yscale("log")
         ax.set(ylabel=panel.ylabel, ylim=ylim)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        if panel.legend is not None:
+            ax.legend(fontsize=fontsize, loc=panel.legend)
     fig.suptitle(title or f"{label} = {fmt.format(value)}", fontsize=10)
     return fig
