@@ -34,3 +34,14 @@ def test_final_panel_limits_come_from_the_final_numbers_only():
     panel = d2lite.Panel("final loss", {"test": lambda r: r["loss"]}, final=True, spread=True)
     low, high = d2lite.sweep_frame(0.0, results, [panel], label="p").axes[0].get_ylim()
     assert high < 2.0 and low > 0.5
+
+
+def test_log_panel_keeps_curves_off_the_frame_on_a_wide_axis():
+    """Curves spanning 40 decades end over a decade inside the frame, not on it (numerical stability's σ slider)."""
+    results = {s: {"std": [s ** 20 * 1e-1, s ** 10, s ** 0.5]} for s in (0.01, 1e2)}
+    panel = d2lite.Panel("std", {"this": lambda r: r["std"]}, log=True)
+    low, high = d2lite.sweep_frame(0.01, results, [panel], label="σ").axes[0].get_ylim()
+    assert low < 1e-41 / 10 and high > 1e39 * 10
+    narrow = {v: {"std": [v, 2 * v]} for v in (1.0, 2.0)}
+    low, high = d2lite.sweep_frame(1.0, narrow, [panel], label="σ").axes[0].get_ylim()
+    assert low == pytest.approx(1 / 1.6) and high == pytest.approx(4 * 1.6)   # narrow axes: unchanged
