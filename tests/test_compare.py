@@ -62,3 +62,14 @@ def test_compare_histories_styles_set_colour_and_line_style_per_run():
     assert lines["a"].get_linestyle() == "-" and lines["a"].get_color() == "C0"
     assert lines["b"].get_linestyle() == "--" and lines["b"].get_color() == "C3"
     assert [line.get_linestyle() for line in ax_acc.lines] == ["-", "--"]             # test accuracy follows
+
+
+def test_log_panel_keeps_curves_off_the_frame_on_a_wide_axis():
+    """Curves spanning 40 decades end over a decade inside the frame, not on it (numerical stability's σ slider)."""
+    results = {s: {"std": [s ** 20 * 1e-1, s ** 10, s ** 0.5]} for s in (0.01, 1e2)}
+    panel = d2lite.Panel("std", {"this": lambda r: r["std"]}, log=True)
+    low, high = d2lite.sweep_frame(0.01, results, [panel], label="σ").axes[0].get_ylim()
+    assert low < 1e-41 / 10 and high > 1e39 * 10
+    narrow = {v: {"std": [v, 2 * v]} for v in (1.0, 2.0)}
+    low, high = d2lite.sweep_frame(1.0, narrow, [panel], label="σ").axes[0].get_ylim()
+    assert low == pytest.approx(1 / 1.6) and high == pytest.approx(4 * 1.6)   # narrow axes: unchanged

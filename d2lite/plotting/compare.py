@@ -139,8 +139,9 @@ def _limits(values: list[float], log: bool) -> tuple[float, float]:
     if not finite:
         return (1e-3, 1.0) if log else (0.0, 1.0)
     low, high = min(finite), max(finite)
-    if log:
-        return low / 1.6, high * 1.6
+    if log:                         # a factor 1.6, or 5% of the decades shown on a wide axis
+        pad = max(1.6, (high / low) ** 0.05)
+        return low / pad, high * pad
     pad = (high - low) * 0.06 or abs(high) * 0.1 or 0.1
     return (0.0 if low >= 0 and low - pad < 0 else low - pad), high + pad
 
