@@ -26,6 +26,21 @@ def l2_penalty(w):
     return (w ** 2).sum() / 2
 
 
+
+def _lstsq_mse(powers, returns="mse"):
+    """A least-squares fit by the given powers of x (range(degree + 1) is right); what it returns can be wrong."""
+    def min_training_mse(x, y, degree):
+        X = torch.stack([x ** i for i in powers(degree)], dim=1).double()
+        w = torch.linalg.lstsq(X, y.double().unsqueeze(1)).solution
+        errors = (X @ w).squeeze(1) - y.double()
+        return {"mse": (errors ** 2).mean(), "sum": (errors ** 2).sum(), "half": (errors ** 2).mean() / 2,
+                "rmse": (errors ** 2).mean().sqrt(), "weights": w.squeeze(1)}[returns]
+    return min_training_mse
+
+
+min_training_mse = _lstsq_mse(lambda d: range(d + 1))
+
+
 def k_fold(n, k):
     bounds = [i * n // k for i in range(k + 1)]            # the last blocks take the leftover examples
     for i in range(k):
@@ -102,7 +117,8 @@ def nin_one_1x1(final_relu=False, ones=1):
 
 REFERENCE = {"dropout_layer": dropout_layer, "l2_penalty": l2_penalty, "k_fold": k_fold, "xavier_std": xavier_std,
              "vgg_block": vgg_block, "nin_block": nin_block, "lenet": lenet, "alexnet": alexnet,
-             "vgg_any_size": vgg_any_size, "nin_one_1x1": nin_one_1x1}
+             "vgg_any_size": vgg_any_size, "nin_one_1x1": nin_one_1x1,
+             "min_training_mse": min_training_mse}
 
 
 def run(capsys, name, fn):
@@ -189,6 +205,15 @@ WRONG = {
         ("same block every fold", lambda n, k: ((list(range(n // k, n)), list(range(n // k))) for _ in range(k)),
          "validated 5 times"),
         ("not pairs", lambda n, k: iter(range(k)), "should be a pair"),
+    ],
+    "min_training_mse": [
+        ("sum of squares", _lstsq_mse(lambda d: range(d + 1), "sum"), "take their mean"),
+        ("half the MSE", _lstsq_mse(lambda d: range(d + 1), "half"), "drop the ½"),
+        ("root of the MSE", _lstsq_mse(lambda d: range(d + 1), "rmse"), "square root"),
+        ("the weights", _lstsq_mse(lambda d: range(d + 1), "weights"), "the weights it seems"),
+        ("no constant feature", _lstsq_mse(lambda d: range(1, d + 1)), "include x⁰ = 1"),
+        ("degree weights, not degree + 1", _lstsq_mse(lambda d: range(d)), "has 3 weights"),
+        ("gradient descent, unfinished", lambda x, y, d: ((y - y.mean()) ** 2).mean(), "smallest training MSE"),
     ],
     "xavier_std": [
         ("n_in only", lambda n_in, n_out: math.sqrt(2 / n_in), "n_in only"),

@@ -16,8 +16,8 @@ from .cnn import alexnet, lenet, nin_block, nin_one_1x1, vgg_any_size, vgg_block
 from .cnn_sizes import alexnet_128, lenet32
 from .deep import batch_norm, residual
 from .regularization import dropout_layer, l2_penalty
-from .selection import k_fold
+from .selection import k_fold, min_training_mse
 from .stability import xavier_std
 
 __all__ = ["alexnet", "alexnet_128", "batch_norm", "dropout_layer", "k_fold", "l2_penalty", "lenet", "lenet32",
-           "nin_block", "nin_one_1x1", "residual", "vgg_any_size", "vgg_block", "xavier_std"]
+           "min_training_mse", "nin_block", "nin_one_1x1", "residual", "vgg_any_size", "vgg_block", "xavier_std"]

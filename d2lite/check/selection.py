@@ -1,10 +1,13 @@
-"""Checker for the model selection chapter: k_fold(n, k)."""
+"""Checkers for the model selection and underfitting chapters: k_fold(n, k), min_training_mse(x, y, degree)."""
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Callable
 
-from .harness import Fail, call, checker, fmt, name_of, take
+import torch
+
+from .harness import Fail, call, checker, fmt, name_of, number, take
 
 
 def _indices(obj: Any, n: int, shown: str) -> list[int]:
@@ -74,3 +77,44 @@ def k_fold(fn: Callable[[int, int], Any]) -> None:
         if n % k == 0 and set(sizes) != {n // k}:
             raise Fail(f"{shown}: the {k} validation blocks should each hold n / k = {n // k} examples, "
                         f"got sizes {sizes}")
+
+
+def _lowest_mse(x: torch.Tensor, y: torch.Tensor, powers: range) -> float:
+    """The smallest mean squared error of a fit by the given powers of x, in float64 (the expected answer)."""
+    X = torch.stack([x.double() ** i for i in powers], dim=1)
+    w = torch.linalg.lstsq(X, y.double().unsqueeze(1)).solution
+    return float(((X @ w).squeeze(1) - y.double()).pow(2).mean())
+
+
+@checker("the least-squares weights reach the smallest training MSE, 0 once the polynomial can interpolate.")
+def min_training_mse(fn: Callable[[torch.Tensor, torch.Tensor, int], Any]) -> None:
+    """Check fn(x, y, degree) = the smallest training MSE of a degree-`degree` polynomial (underfitting chapter)."""
+    name = name_of(fn, "min_training_mse")
+    x = torch.linspace(-1, 1, 9)
+    y = torch.tensor([0.3, -0.5, 0.8, 0.1, -0.2, 0.9, 0.4, -0.7, 0.6])
+    for case, degree in enumerate([2, 0, 8]):
+        shown = f"{name}(x, y, {degree})"
+        out = call(fn, x.clone(), y.clone(), degree, shown=shown, first=case == 0)
+        if isinstance(out, torch.Tensor) and out.numel() == degree + 1 > 1:
+            raise Fail(f"{shown} returned {degree + 1} numbers, the weights it seems; return the training MSE "
+                       "they reach, one number")
+        got = number(out, shown)
+        want = _lowest_mse(x, y, range(degree + 1))
+        if degree == 8:
+            if not abs(got) < 1e-6:
+                raise Fail(f"with 9 examples a degree-8 polynomial passes through every one, so {shown} should be "
+                           f"0 (up to rounding), got {fmt(got)}: solve with torch.linalg.lstsq, in float64 if "
+                           "rounding is the problem")
+            continue
+        if math.isclose(got, want, rel_tol=1e-4):
+            continue
+        mistakes = {len(y) * want: "that is the sum of the squared errors; take their mean",
+                    want / 2: "that is half the mean squared error; drop the ½",
+                    math.sqrt(want): "that is the root of the mean squared error; do not take the square root"}
+        if degree > 0:
+            mistakes[_lowest_mse(x, y, range(1, degree + 1))] = "the features start at x¹: include x⁰ = 1 too"
+            mistakes[_lowest_mse(x, y, range(degree))] = (f"a degree-{degree} polynomial has {degree + 1} "
+                                                          f"weights, for x⁰ up to x^{degree}")
+        why = next((m for value, m in mistakes.items() if math.isclose(got, value, rel_tol=1e-4)), "")
+        raise Fail(f"for 9 examples and degree {degree} the smallest training MSE is {want:.4g}, got {fmt(got)}"
+                   + (f": {why}" if why else ""))
