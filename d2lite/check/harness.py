@@ -161,7 +161,8 @@ def keep_state() -> Iterator[None]:
 
 @contextlib.contextmanager
 def time_limit(seconds: float, name: str) -> Iterator[None]:
-    """Stop the check after `seconds` (an endless loop); only where SIGALRM exists and in the main thread."""
+    """Stop the check after `seconds` of CPU time (an endless loop burns CPU), so a busy machine is no reason to
+    give up; only where SIGPROF exists (not Windows) and in the main thread."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -169,13 +170,13 @@ def time_limit(seconds: float, name: str) -> Iterator[None]:
     def stop(signum: int, frame: Any) -> None:
         raise TooSlow(f"checking your {name} took more than {seconds:g} s: is there an endless loop? "
                       "Interrupt it with the stop button if your own cell keeps running.")
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)   # again every 0.5 s, should the code swallow the first
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.5)   # again every 0.5 s, should the code swallow the first
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def checker(success: str) -> Callable[[Callable[[Any], None]], Callable[[Any], bool]]:
