@@ -60,6 +60,33 @@ def param_table(net: nn.Sequential) -> list[tuple[str, int]]:
             for i, layer in enumerate(net) if num_params(layer)]
 
 
+def multiply_adds(net: nn.Module, input_shape: Sequence[int]) -> int:
+    """Multiply-adds of one forward pass of an input of `input_shape` through the Conv2d and Linear layers (NiN chapter)."""
+    total = 0
+
+    def count(layer: nn.Module, inputs: tuple, out: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(layer, nn.Conv2d):       # each output value: in_channels / groups x kh x kw products
+            kh, kw = layer.kernel_size
+            total += out.numel() * layer.in_channels // layer.groups * kh * kw
+        elif isinstance(layer, nn.Linear):
+            total += out.numel() * layer.in_features
+
+    param = next(net.parameters(), None)
+    X = torch.zeros(*guards.input_shape(net, input_shape), device=param.device if param is not None else "cpu")
+    hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(X)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        net.train(was_training)
+    return total
+
+
 def _conv_out(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
     """Output height (or width) of a convolution or pooling window: floor((n + 2p - k) / s) + 1."""
     return (size + 2 * padding - kernel_size) // stride + 1
