@@ -62,6 +62,10 @@ def test_compare_histories_styles_set_colour_and_line_style_per_run():
     assert lines["a"].get_linestyle() == "-" and lines["a"].get_color() == "C0"
     assert lines["b"].get_linestyle() == "--" and lines["b"].get_color() == "C3"
     assert [line.get_linestyle() for line in ax_acc.lines] == ["-", "--"]             # test accuracy follows
+    # Without train curves a "test: solid" key would contradict the dashed runs: the axis label says it instead.
+    assert ax_acc.get_legend() is None and ax_acc.get_ylabel() == "test accuracy"
+    with_train = histories_figure({"a": run}).axes[1]
+    assert [t.get_text() for t in with_train.get_legend().get_texts()] == ["test", "train"]
 
 
 def test_log_panel_keeps_curves_off_the_frame_on_a_wide_axis():

@@ -61,15 +61,16 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
                              textcoords="offset points", color="red", fontsize=8, va="top",
                              ha="right" if right else "left")
     ax_loss.set(xlabel="epoch", ylabel="training loss", xlim=(0.5, num_epochs + 0.5), ylim=(0, loss_top))
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", xlim=(0.5, num_epochs + 0.5), ylim=(0, 1))
+    ax_acc.set(xlabel="epoch", ylabel="accuracy" if train_acc else "test accuracy",
+               xlim=(0.5, num_epochs + 0.5), ylim=(0, 1))
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    ax_loss.legend(fontsize=7, loc="best")             # the runs, by colour; the accuracy panel says solid/dashed
-    styles = [Line2D([], [], color="black", marker="o", ms=3, label="test")]
-    if train_acc:
-        styles.append(Line2D([], [], color="black", ls="--", lw=1, label="train"))
-    ax_acc.legend(handles=styles, fontsize=7, loc="best")
+    ax_loss.legend(fontsize=7, loc="best", handlelength=3.5)  # the runs; long handles show their dashes
+    if train_acc:                                       # the accuracy panel says which line is which
+        ax_acc.legend(handles=[Line2D([], [], color="black", marker="o", ms=3, label="test"),
+                               Line2D([], [], color="black", ls="--", lw=1, label="train")],
+                      fontsize=7, loc="best")
 
 
 def histories_figure(histories: Mapping[str, Any], *, title: str = "", loss_top: float | None = None,
