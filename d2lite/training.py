@@ -45,7 +45,8 @@ class History:
         if not self.train_loss:
             return f"no epoch completed ({stop or 'not trained'})"
         text = (f"train loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
-                f"test acc {self.test_acc[-1]:.3f} | {self.examples_per_sec:,.0f} examples/s on {self.device}")
+                f"test acc {self.test_acc[-1]:.3f} | {self.examples_per_sec:,.0f} examples/s over all epochs on "
+                f"{self.device}")
         return text + (f" | {stop.split()[0].upper()} {' '.join(stop.split()[1:])}" if stop else "")
 
 
@@ -175,7 +176,7 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
             history.examples_per_sec = seen / history.time
             plotter.epoch_end(history, f"epoch {epoch}/{num_epochs}: train loss {epoch_loss:.3f}, "
                                        f"train acc {history.train_acc[-1]:.3f}, test acc {history.test_acc[-1]:.3f} "
-                                       f"({epoch_seconds:.1f} s, {n / epoch_seconds:,.0f} examples/s)")
+                                       f"(this epoch: {epoch_seconds:.1f} s, {n / epoch_seconds:,.0f} examples/s)")
     except KeyboardInterrupt:                        # the stop button or Ctrl-C: keep what was learned
         del history.epoch_time[len(history.test_acc):], history.train_loss[len(history.test_acc):]
         del history.train_acc[len(history.test_acc):]

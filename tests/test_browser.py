@@ -103,9 +103,12 @@ def test_page_loads_offline(open_page, name, screenshots):
     assert not opened.blocked, f"{name} requests other hosts (fails offline): {sorted(set(opened.blocked))}"
     assert not opened.missing, f"{name} misses local files: {opened.missing}"
     assert not opened.errors, f"{name} logs errors: {opened.errors}"
-    clipped = opened.page.evaluate("""() => [...document.querySelectorAll('div.cell_input pre')]
-        .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.split('\\n')[0].slice(0, 60))""")
-    assert not clipped, f"{name}: code cells wider than the page column at 1280 px (they scroll): {clipped}"
+    clipped = opened.page.evaluate("""() => {
+        document.querySelectorAll('article details').forEach(d => d.open = true);   // the solutions too
+        return [...document.querySelectorAll('article pre')]
+            .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.split('\\n')[0].slice(0, 60));
+    }""")
+    assert not clipped, f"{name}: code wider than the page column at 1280 px (it scrolls): {clipped}"
 
 
 def _state(root) -> dict:

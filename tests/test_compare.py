@@ -37,15 +37,20 @@ def test_final_panel_limits_come_from_the_final_numbers_only():
 
 
 def test_sweep_frame_fills_rows_and_places_or_drops_legends():
-    """ncols=2 puts three panels on two rows (the fourth slot hidden); legend=None draws none, a loc stays put."""
+    """Two panels a row by default, a lone last panel spanning its row; legend=None draws none, a loc stays put."""
     results = {v: {"loss": [2.0, 1.0 + v]} for v in (0, 1)}
     series = {"train": lambda r: r["loss"]}
     panels = [d2lite.Panel("loss", series, legend="lower left"), d2lite.Panel("loss", series, legend=None),
               d2lite.Panel("final loss", series, final=True)]
-    fig = d2lite.sweep_frame(0, results, panels, label="v", ncols=2, fontsize=9)
-    assert len(fig.axes) == 4 and not fig.axes[3].axison
-    assert fig.axes[0].get_position().y0 > fig.axes[2].get_position().y1 - 1e-6     # a second row
-    first, second, final = fig.axes[:3]
+    fig = d2lite.sweep_frame(0, results, panels, label="v", fontsize=9)
+    assert len(fig.axes) == 3
+    first, second, final = fig.axes
+    fig.canvas.draw()                                                               # the layout engine places them
+    assert first.get_position().y0 > final.get_position().y1 - 1e-6                 # a second row
+    assert final.get_position().x0 <= first.get_position().x0 + 1e-6
+    assert final.get_position().x1 >= second.get_position().x1 - 1e-6              # as wide as the row above
+    one_row = d2lite.sweep_frame(0, results, panels, label="v", ncols=3).axes
+    assert len({round(ax.get_position().y0, 6) for ax in one_row}) == 1
     assert first.get_legend()._loc == 3 and first.get_legend().get_texts()[0].get_fontsize() == 9
     assert second.get_legend() is None and final.get_legend() is not None
 

@@ -51,8 +51,22 @@ def test_executes_in_the_smoke_profile(chapter, data_dir, tmp_path):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_code_lines_fit_the_page_column(chapter):
-    """No code line longer than 88 characters, so nothing is clipped in the page column."""
+    """No code line longer than 88 characters, in code cells and in markdown code blocks (the solutions), so
+    nothing is clipped in the page column."""
     nb = json.loads((ROOT / f"{chapter}.ipynb").read_text())
-    long = [(i, line) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
-            for line in "".join(c["source"]).splitlines() if len(line) > 88]
-    assert not long, f"cells with lines over 88 characters: {[(i, len(line)) for i, line in long][:10]}"
+    long = [(i, line) for i, c in enumerate(nb["cells"]) for line in _code_lines(c) if len(line) > 88]
+    assert not long, f"cells with code lines over 88 characters: {[(i, len(line)) for i, line in long][:10]}"
+
+
+def _code_lines(cell: dict) -> list[str]:
+    """A code cell's lines, or the lines inside a markdown cell's ``` fences."""
+    lines = "".join(cell["source"]).splitlines()
+    if cell["cell_type"] == "code":
+        return lines
+    inside, code = False, []
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            inside = not inside
+        elif inside:
+            code.append(line)
+    return code

@@ -64,7 +64,7 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
     ax_acc.set(xlabel="epoch", ylabel="accuracy" if train_acc else "test accuracy",
                xlim=(0.5, num_epochs + 0.5), ylim=(0, 1))
     for ax in (ax_loss, ax_acc):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
     ax_loss.legend(fontsize=7, loc="best", handlelength=3.5)  # the runs; long handles show their dashes
     if train_acc:                                       # the accuracy panel says which line is which
@@ -153,14 +153,20 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
     """One slider frame: a panel per `Panel`, axes fixed from all `results` so only the curves move (all chapters).
 
     Use it as a slider's draw: ``slider(train, values, lambda v, r, rs: sweep_frame(v, rs, panels, label="λ"))``.
-    The panels fill rows of `ncols` (default: one row), each `width` inches wide; `fontsize` is the legends'.
+    The panels fill rows of `ncols` (default 2), each `width` inches wide, a lone last panel spanning its row;
+    `fontsize` is the legends'.
     """
     values = sorted(results)
-    ncols = ncols or len(panels)
+    ncols = ncols or min(len(panels), 2)     # two a row: still legible when the page shrinks the frame to its column
     nrows = -(-len(panels) // ncols)
     fig, axes = new_figure(nrows, ncols, figsize=(width * ncols, 3.3 * nrows))
     axes = list(getattr(axes, "flat", [axes]))
-    for ax in axes[len(panels):]:                                 # a last row that is not full
+    if len(panels) % ncols == 1 and ncols > 1:                    # a lone last panel gets the whole last row
+        grid = axes[0].get_subplotspec().get_gridspec()
+        for ax in axes[len(panels) - 1:]:
+            ax.remove()
+        axes = axes[:len(panels) - 1] + [fig.add_subplot(grid[nrows - 1, :])]
+    for ax in axes[len(panels):]:                                 # any other last row that is not full
         ax.set_axis_off()
     for ax, panel in zip(axes, panels):
         everything = [v for r in results.values() for fn in panel.series.values()
@@ -194,7 +200,7 @@ def sweep_frame(value: Any, results: Mapping[Any, Any], panels: Sequence[Panel],
             longest = max(len(run) for r in results.values() for fn in panel.series.values()
                           for run in _runs(panel, fn(r)))
             ax.set(xlabel=panel.xlabel, xlim=(0.5, longest + 0.5), title=panel.title)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         if panel.log:
             ax.set_yscale("log")
         ax.set(ylabel=panel.ylabel, ylim=ylim)

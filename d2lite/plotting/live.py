@@ -35,7 +35,7 @@ class TrainingPlot:
             return
         if self.notebook:
             from IPython.display import Markdown, display
-            shown = Markdown(f"`{text}`")
+            shown = Markdown(text)                     # plain text: a long line wraps between words
             if self._status_handle is None:
                 self._status_handle = display(shown, display_id=True)
             else:
@@ -60,8 +60,8 @@ class TrainingPlot:
             self._fig.set_dpi(110)
             self._lines = {
                 "train_loss": ax_loss.plot([], [], "o-", color="C0", label="train loss", ms=3)[0],
-                "train_acc": ax_acc.plot([], [], "o-", color="C1", label="train acc", ms=3)[0],
-                "test_acc": ax_acc.plot([], [], "s--", color="C2", label="test acc", ms=3)[0],
+                "train_acc": ax_acc.plot([], [], "o--", color="C1", label="train acc", ms=3)[0],
+                "test_acc": ax_acc.plot([], [], "s-", color="C2", label="test acc", ms=3)[0],
             }
             ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
             ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), xlim=(0.5, self.num_epochs + 0.5))
