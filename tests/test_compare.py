@@ -71,6 +71,9 @@ def test_compare_histories_styles_set_colour_and_line_style_per_run():
     assert ax_acc.get_legend() is None and ax_acc.get_ylabel() == "test accuracy"
     with_train = histories_figure({"a": run}).axes[1]
     assert [t.get_text() for t in with_train.get_legend().get_texts()] == ["test", "train"]
+    diverged = SimpleNamespace(train_loss=[], test_acc=[], train_acc=[], diverged_at=1)
+    empty = histories_figure({"lr = 3": diverged}).axes[1]                     # no key for lines that are not there
+    assert empty.get_legend() is None and "no epoch completed" in empty.texts[0].get_text()
 
 
 def test_log_panel_keeps_curves_off_the_frame_on_a_wide_axis():

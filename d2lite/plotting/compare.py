@@ -67,7 +67,10 @@ def draw_histories(ax_loss, ax_acc, histories: Mapping[str, Any], *, loss_top: f
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
     ax_loss.legend(fontsize=7, loc="best", handlelength=3.5)  # the runs; long handles show their dashes
-    if train_acc:                                       # the accuracy panel says which line is which
+    if not any(h.test_acc for h in histories.values()):  # e.g. diverged in the first epoch: say why it is empty
+        ax_acc.text(0.5, 0.5, "no epoch completed:\nno accuracy to show", transform=ax_acc.transAxes,
+                    ha="center", va="center", color="gray")
+    elif train_acc:                                     # the accuracy panel says which line is which
         ax_acc.legend(handles=[Line2D([], [], color="black", marker="o", ms=3, label="test"),
                                Line2D([], [], color="black", ls="--", lw=1, label="train")],
                       fontsize=7, loc="best")
