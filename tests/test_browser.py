@@ -111,6 +111,23 @@ def test_page_loads_offline(open_page, name, screenshots):
     assert not clipped, f"{name}: code wider than the page column at 1280 px (it scrolls): {clipped}"
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_equations_fit_the_page_column(open_page, name):
+    """Every displayed equation, as MathJax typesets it, fits the 1280 px page column (the theme hides the rest)."""
+    page = open_page(name).page
+    if not page.evaluate("() => document.querySelector('div.math') !== null"):
+        pytest.skip(f"{name} has no displayed equation")
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+    page.evaluate("() => MathJax.startup.promise")
+    widths = page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
+        const m = d.querySelector('mjx-math');
+        return [m ? m.getBoundingClientRect().width : -1, d.clientWidth, d.textContent.trim().slice(0, 50)];
+    })""")
+    assert all(w >= 0 for w, _, _ in widths), f"{name}: MathJax did not typeset every equation"
+    wide = [(round(w), text) for w, column, text in widths if w > column + 1]
+    assert not wide, f"{name}: equations wider than the page column (their ends are cut off): {wide}"
+
+
 def _state(root) -> dict:
     """Which frame a slider shows: its data-index, the visible frames, the label text and the image source."""
     return root.evaluate("""r => {
