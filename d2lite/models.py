@@ -1,7 +1,8 @@
 """The course's networks as nn.Sequential, and tools to inspect them (shape tables, parameter counts)."""
 from __future__ import annotations
 
-from typing import Sequence
+import contextlib
+from typing import Iterator, Sequence
 
 import torch
 from torch import nn
@@ -24,18 +25,32 @@ def lenet(activation: type[nn.Module] = nn.Sigmoid, pool: type[nn.Module] = nn.A
     )
 
 
-def layer_shapes(net: nn.Sequential, input_shape: Sequence[int]) -> list[tuple[str, torch.Size]]:
-    """Run a random input of `input_shape` through each layer; return (layer name, output shape) pairs."""
-    param = next(net.parameters(), None)
-    X = torch.rand(*guards.input_shape(net, input_shape), device=param.device if param is not None else "cpu")
-    rows = []
+@contextlib.contextmanager
+def probing(net: nn.Module) -> Iterator[None]:
+    """Evaluation mode without gradients for a look inside `net`; afterwards the mode it was in (even on errors)."""
     was_training = net.training
     net.eval()
-    with torch.no_grad():
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        net.train(was_training)
+
+
+def probe_input(net: nn.Module, shape: Sequence[int]) -> torch.Tensor:
+    """A random input of `shape` on the network's device, for a pass that measures shapes or costs."""
+    param = next(net.parameters(), None)
+    return torch.rand(*shape, device=param.device if param is not None else "cpu")
+
+
+def layer_shapes(net: nn.Sequential, input_shape: Sequence[int]) -> list[tuple[str, torch.Size]]:
+    """Run a random input of `input_shape` through each layer; return (layer name, output shape) pairs."""
+    X = probe_input(net, guards.input_shape(net, input_shape))
+    rows = []
+    with probing(net):
         for layer in net:
             X = layer(X)
             rows.append((layer.__class__.__name__, X.shape))
-    net.train(was_training)
     return rows
 
 
@@ -72,18 +87,14 @@ def multiply_adds(net: nn.Module, input_shape: Sequence[int]) -> int:
         elif isinstance(layer, nn.Linear):
             total += out.numel() * layer.in_features
 
-    param = next(net.parameters(), None)
-    X = torch.zeros(*guards.input_shape(net, input_shape), device=param.device if param is not None else "cpu")
+    X = probe_input(net, guards.input_shape(net, input_shape))
     hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = net.training
-    net.eval()
     try:
-        with torch.no_grad():
+        with probing(net):
             net(X)
     finally:
         for hook in hooks:
             hook.remove()
-        net.train(was_training)
     return total
 
 

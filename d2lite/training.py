@@ -132,8 +132,9 @@ def train_classifier(net: nn.Module, train_iter: Iterable, test_iter: Iterable, 
 
     Your weights are used as they are (never re-initialised). `optimizer` defaults to SGD(lr, momentum) with
     `weight_decay` on the weights only. `seed` seeds the run's randomness (dropout masks, and the batch order of
-    d2lite's Batches), so rerunning a cell repeats its numbers; pass None to leave both alone. If the loss becomes inf/NaN the run stops with a warning and returns what it has; so does
-    an interrupt (the stop button, Ctrl-C), keeping what the weights have learned.
+    d2lite's Batches), so rerunning a cell repeats its numbers; pass None to leave both alone. If the loss becomes
+    inf/NaN the run stops with a warning and returns what it has; so does an interrupt (the stop button, Ctrl-C),
+    keeping what the weights have learned.
     On a GPU it trains in the precision `amp_dtype(device)` picks (bf16, or fp16 with loss scaling on 7.x GPUs).
     `verbose=False` shows and prints nothing.
     """

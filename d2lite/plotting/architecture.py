@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
+from ..models import probe_input, probing
 from . import new_figure, show
 
 COLORS = {"conv": "#9ecae1", "pool": "#fdd0a2", "linear": "#c7b9e2", "thin": "#eeeeee", "block": "#c7e9c0",
@@ -116,8 +117,7 @@ def architecture_blocks(net: nn.Sequential, input_shape: Sequence[int], *,
                         f"{type(net).__name__}: wrap your layers in nn.Sequential(...).")
     if len(input_shape) < 2 or not all(isinstance(d, int) and d > 0 for d in input_shape):
         raise ValueError(f"input_shape must be a batch shape such as (1, 1, 28, 28), got {tuple(input_shape)!r}")
-    param = next(net.parameters(), None)
-    X = torch.rand(*input_shape, device=param.device if param is not None else "cpu")
+    X = probe_input(net, input_shape)
     blocks: list[Block] = []
     frames: list[Frame] = []
 
@@ -143,13 +143,8 @@ def architecture_blocks(net: nn.Sequential, input_shape: Sequence[int], *,
             blocks.append(Block(type(layer).__name__, detail, X.shape, kind, depth, group))
         return X
 
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            walk(net, X, 0, None, "")
-    finally:
-        net.train(was_training)
+    with probing(net):
+        walk(net, X, 0, None, "")
     return blocks, frames
 
 
